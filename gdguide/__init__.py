@@ -1,0 +1,39 @@
+"""gdguide: gradient descent, exploding/vanishing gradients and gradient clipping in numpy.
+
+Every public name is importable from the package itself (`from gdguide import clip_by_global_norm`);
+the modules group them by topic:
+
+- `gdguide.problems`: objectives with exact gradients and Hessians, and a gradient check;
+- `gdguide.descent`: the descent runner and its trajectory record;
+- `gdguide.clipping`: clipping by value, norm, global norm, AGC, per example, AutoClip;
+- `gdguide.optimizers`: SGD, momentum, Nesterov, AdaGrad, RMSprop, Adam, AdamW;
+- `gdguide.stability`: Hessian eigenvalues, the stable learning rate, learning-rate sweeps;
+- `gdguide.nets`: a numpy MLP and RNN with backpropagation and gradient-norm reports;
+- `gdguide.monitor`: gradient-norm history, spikes, non-finite steps, clip rate;
+- `gdguide.robustness`: input sensitivity (empirical Lipschitz estimates).
+"""
+
+from gdguide.clipping import *  # noqa: F403
+from gdguide.descent import *  # noqa: F403
+from gdguide.monitor import *  # noqa: F403
+from gdguide.nets import *  # noqa: F403
+from gdguide.optimizers import *  # noqa: F403
+from gdguide.problems import *  # noqa: F403
+from gdguide.robustness import *  # noqa: F403
+from gdguide.stability import *  # noqa: F403
+from gdguide import clipping, descent, monitor, nets, optimizers, problems, robustness, stability
+
+__version__ = "0.1.0"
+
+__all__ = sorted(
+    {
+        *clipping.__all__,
+        *descent.__all__,
+        *monitor.__all__,
+        *nets.__all__,
+        *optimizers.__all__,
+        *problems.__all__,
+        *robustness.__all__,
+        *stability.__all__,
+    }
+)

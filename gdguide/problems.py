@@ -1,0 +1,3 @@
+"""Placeholder: filled in by its module owner."""
+
+__all__: list[str] = []
