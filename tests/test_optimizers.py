@@ -1,0 +1,392 @@
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+import gdguide
+from gdguide import (
+    SGD,
+    AdaGrad,
+    Adam,
+    AdamW,
+    ClippedOptimizer,
+    Momentum,
+    Nesterov,
+    RMSprop,
+    with_clipping,
+)
+
+PARITY = json.loads((Path(__file__).parent / "data" / "optimizers_parity.json").read_text())
+CLASSES = {c.__name__: c for c in (SGD, Momentum, Nesterov, AdaGrad, RMSprop, Adam, AdamW)}
+
+X = np.arange(1.0, 6.0)[:, None]
+Y = np.array([1.0, 3.0, 5.0, 7.0, 9.0])
+THETA_STAR = 19 / 11
+
+
+def article_grad(theta):
+    return 2 * (X @ theta - Y) @ X
+
+
+def run(opt, grad_fn, x0, num_steps):
+    x, state = np.asarray(x0, dtype=float), opt.init(x0)
+    with np.errstate(over="ignore", invalid="ignore"):
+        for _ in range(num_steps):
+            x, state = opt.step(x, grad_fn(x), state)
+    return x, state
+
+
+def make(name, **overrides):
+    defaults = {"SGD": {"learning_rate": 0.01}, "Momentum": {"learning_rate": 0.01},
+                "Nesterov": {"learning_rate": 0.01}}.get(name, {})
+    return CLASSES[name](**{**defaults, **overrides})
+
+
+ALL = [make(name) for name in CLASSES] + [
+    SGD(0.05, weight_decay=0.1), Momentum(0.01, 0.5, dampening=0.3), Adam(weight_decay=0.1),
+    AdaGrad(initial_accumulator_value=0.1),
+]
+IDS = [repr(o) for o in ALL]
+
+
+# ---------------------------------------------------------------- parity with torch.optim (recorded)
+
+
+def _kwargs(run_record):
+    kwargs = dict(run_record["kwargs"])
+    if "betas" in kwargs:
+        kwargs["betas"] = tuple(kwargs["betas"])
+    return kwargs
+
+
+@pytest.mark.parametrize(
+    "record", PARITY["runs"], ids=[f"{r['problem']}-{r['optimizer']}-{i}" for i, r in enumerate(PARITY["runs"])]
+)
+def test_trajectory_matches_recorded_torch_optim(record):
+    problem = PARITY["problems"][record["problem"]]
+    a, b = np.array(problem["A"]), np.array(problem["b"])
+    opt = CLASSES[record["optimizer"]](**_kwargs(record))
+    x = np.array(problem["x0"])
+    state = opt.init(x)
+    got = [x]
+    for step in range(1, problem["num_steps"] + 1):
+        x, state = opt.step(x, 2 * (a @ x - b) @ a, state)
+        if step % problem["record_every"] == 0:
+            got.append(x)
+    np.testing.assert_allclose(np.array(got), np.array(record["params"]), rtol=1e-12, atol=1e-14)
+
+
+def test_parity_data_covers_every_optimizer_on_both_problems():
+    covered = {(r["problem"], r["optimizer"]) for r in PARITY["runs"]}
+    assert covered == {(p, name) for p in PARITY["problems"] for name in CLASSES}
+    assert (Path(__file__).parent / "data" / "optimizers_parity.json").stat().st_size < 300_000
+
+
+TORCH_CASES = {
+    "SGD": ("SGD", {"weight_decay": 0.1}, {"weight_decay": 0.1}),
+    "Momentum": ("SGD", {"momentum": 0.8, "dampening": 0.1}, {"momentum": 0.8, "dampening": 0.1}),
+    "Nesterov": ("SGD", {"momentum": 0.7}, {"momentum": 0.7, "nesterov": True}),
+    "AdaGrad": ("Adagrad", {"eps": 1e-6, "initial_accumulator_value": 0.2},
+                {"eps": 1e-6, "initial_accumulator_value": 0.2}),
+    "RMSprop": ("RMSprop", {"alpha": 0.9, "eps": 1e-5}, {"alpha": 0.9, "eps": 1e-5}),
+    "Adam": ("Adam", {"betas": (0.8, 0.95), "weight_decay": 0.05},
+             {"betas": (0.8, 0.95), "weight_decay": 0.05}),
+    "AdamW": ("AdamW", {"betas": (0.85, 0.99), "weight_decay": 0.3},
+              {"betas": (0.85, 0.99), "weight_decay": 0.3}),
+}
+
+
+@pytest.mark.frameworks
+@given(
+    name=st.sampled_from(sorted(CLASSES)),
+    shape=hnp.array_shapes(min_dims=1, max_dims=3, max_side=4),
+    seed=st.integers(0, 2**32 - 1),
+    learning_rate=st.sampled_from([1e-3, 0.03, 0.5]),
+)
+def test_live_torch_optim_agrees_on_random_gradients(name, shape, seed, learning_rate):
+    torch = pytest.importorskip("torch")
+    torch_name, ours, theirs = TORCH_CASES[name]
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal(shape)
+    scales = 10.0 ** rng.integers(-3, 4, size=(25,) + (1,) * len(shape))
+    grads = rng.standard_normal((25, *shape)) * scales
+    opt = CLASSES[name](learning_rate=learning_rate, **ours)
+    param = torch.tensor(x, dtype=torch.float64)
+    topt = getattr(torch.optim, torch_name)([param], lr=learning_rate, foreach=False, **theirs)
+    state = opt.init(x)
+    for g in grads:
+        x, state = opt.step(x, g, state)
+        param.grad = torch.from_numpy(g.copy())
+        topt.step()
+    np.testing.assert_allclose(x, param.numpy(), rtol=1e-12, atol=1e-14)
+
+
+# ---------------------------------------------------------------- facts on the article's problem
+
+
+def test_sgd_at_article_learning_rate_reaches_least_squares_fit_in_seven_steps():
+    errors = [abs(run(SGD(0.01), article_grad, np.zeros(1), k)[0][0] - THETA_STAR) for k in (6, 7)]
+    assert errors[0] >= 1e-6 > errors[1]
+
+
+def test_adam_default_learning_rate_covers_only_half_the_way_in_1000_steps():
+    theta, state = run(Adam(), article_grad, np.zeros(1), 1000)
+    assert theta[0] == pytest.approx(0.8598, abs=5e-5)
+    assert state.count == 1000
+
+
+@pytest.mark.parametrize("learning_rate", [0.01, 0.1])
+def test_adam_larger_learning_rates_converge_on_article_problem(learning_rate):
+    theta, _ = run(Adam(learning_rate), article_grad, np.zeros(1), 1000)
+    assert theta[0] == pytest.approx(THETA_STAR, abs=1e-3)
+
+
+@pytest.mark.parametrize(
+    ("opt", "converges"),
+    [
+        (Momentum(0.034, 0.9), True),
+        (Momentum(0.0346, 0.9), False),
+        (Nesterov(1.35 / 110, 0.9), True),
+        (Nesterov(1.36 / 110, 0.9), False),
+        (SGD(0.0181), True),
+        (SGD(0.0182), False),
+    ],
+    ids=repr,
+)
+def test_momentum_stability_thresholds_on_article_problem(opt, converges):
+    theta, _ = run(opt, article_grad, np.zeros(1), 5000)
+    assert (abs(theta[0] - THETA_STAR) < 1e-6) == converges
+    if not converges:
+        assert not np.isfinite(theta[0]) or abs(theta[0]) > 1e3
+
+
+def test_rmsprop_ends_in_limit_cycle_of_about_half_the_learning_rate():
+    opt = RMSprop(0.01)
+    x, state = run(opt, article_grad, np.zeros(1), 2000)
+    tail = []
+    for _ in range(200):
+        x, state = opt.step(x, article_grad(x), state)
+        tail.append(x[0] - THETA_STAR)
+    amplitude = np.max(np.abs(tail))
+    assert 0.2 * 0.01 < amplitude < 0.01
+
+
+# ---------------------------------------------------------------- properties of every optimizer
+
+
+@pytest.mark.parametrize("opt", ALL, ids=IDS)
+@given(data=st.data())
+def test_step_never_modifies_params_grad_or_state(opt, data):
+    shape = data.draw(hnp.array_shapes(min_dims=0, max_dims=3, max_side=3))
+    elements = st.floats(-1e3, 1e3, allow_nan=False)
+    params = data.draw(hnp.arrays(np.float64, shape, elements=elements))
+    grads = [data.draw(hnp.arrays(np.float64, shape, elements=elements)) for _ in range(2)]
+    state = opt.init(params)
+    params, state = opt.step(params, grads[0], state)
+    snapshot = [params.copy(), grads[1].copy(), *(np.copy(s) for s in state)]
+    new_params, new_state = opt.step(params, grads[1], state)
+    for before, after in zip(snapshot, [params, grads[1], *state], strict=True):
+        np.testing.assert_array_equal(before, after)
+    assert new_state.count == state.count + 1
+    assert new_params is not params
+
+
+@pytest.mark.parametrize("opt", ALL, ids=IDS)
+@given(shape=hnp.array_shapes(min_dims=1, max_dims=3, max_side=4), seed=st.integers(0, 1000))
+def test_float32_params_stay_float32(opt, shape, seed):
+    rng = np.random.default_rng(seed)
+    params = rng.standard_normal(shape).astype(np.float32)
+    state = opt.init(params)
+    for _ in range(3):
+        params, state = opt.step(params, rng.standard_normal(shape), state)  # float64 grad
+    assert params.dtype == np.float32
+    assert all(s.dtype == np.float32 for s in state[1:])
+
+
+@pytest.mark.parametrize("opt", ALL, ids=IDS)
+def test_replaying_from_a_saved_state_gives_the_same_trajectory(opt):
+    rng = np.random.default_rng(0)
+    grads = rng.standard_normal((6, 3))
+    x, state = np.ones(3), opt.init(np.ones(3))
+    for g in grads[:3]:
+        x, state = opt.step(x, g, state)
+    saved = (x, state)
+    runs = []
+    for _ in range(2):
+        x, state = saved
+        for g in grads[3:]:
+            x, state = opt.step(x, g, state)
+        runs.append(x)
+    np.testing.assert_array_equal(runs[0], runs[1])
+
+
+@given(
+    grad=hnp.arrays(np.float64, st.integers(1, 6), elements=st.floats(1e-3, 1e3) | st.floats(-1e3, -1e-3)),
+    learning_rate=st.floats(1e-4, 1.0),
+)
+def test_adam_and_adagrad_first_step_moves_each_coordinate_by_the_learning_rate(grad, learning_rate):
+    for opt in (Adam(learning_rate, eps=0.0), AdaGrad(learning_rate, eps=0.0)):
+        new, _ = opt.step(np.zeros_like(grad), grad, opt.init(np.zeros_like(grad)))
+        np.testing.assert_allclose(new, -learning_rate * np.sign(grad), rtol=1e-12)
+
+
+@pytest.mark.parametrize("equivalent", [Momentum(0.02, momentum=0.0), Nesterov(0.02, momentum=0.0)], ids=repr)
+def test_zero_momentum_is_plain_gradient_descent(equivalent):
+    a, _ = run(equivalent, article_grad, np.zeros(1), 20)
+    b, _ = run(SGD(0.02), article_grad, np.zeros(1), 20)
+    np.testing.assert_allclose(a, b, rtol=1e-15)
+
+
+def test_adamw_without_decay_is_adam():
+    a, _ = run(AdamW(0.01, weight_decay=0.0), article_grad, np.zeros(1), 50)
+    b, _ = run(Adam(0.01), article_grad, np.zeros(1), 50)
+    np.testing.assert_array_equal(a, b)
+
+
+def test_heavy_ball_matches_polyak_form():
+    alpha, beta = 0.02, 0.7
+    xs = [np.zeros(1)]
+    opt = Momentum(alpha, beta)
+    state = opt.init(xs[0])
+    for _ in range(30):
+        x, state = opt.step(xs[-1], article_grad(xs[-1]), state)
+        xs.append(x)
+    for k in range(1, 30):
+        polyak = xs[k] - alpha * article_grad(xs[k]) + beta * (xs[k] - xs[k - 1])
+        np.testing.assert_allclose(xs[k + 1], polyak, rtol=1e-12)
+
+
+def test_sgd_weight_decay_adds_l2_gradient():
+    p, g = np.array([2.0, -1.0]), np.array([0.5, 0.5])
+    new, _ = SGD(0.1, weight_decay=0.2).step(p, g, SGDState_zero())
+    np.testing.assert_allclose(new, p - 0.1 * (g + 0.2 * p))
+
+
+def SGDState_zero():  # noqa: N802
+    return gdguide.SGDState(0)
+
+
+def test_adamw_decouples_decay_from_the_adaptive_step():
+    p, g = np.array([3.0]), np.array([2.0])
+    decayed, _ = AdamW(0.1, weight_decay=0.5, eps=0.0).step(p, g, AdamW().init(p))
+    np.testing.assert_allclose(decayed, p * (1 - 0.05) - 0.1)
+
+
+# ---------------------------------------------------------------- argument checking
+
+
+@pytest.mark.parametrize(
+    ("factory", "message"),
+    [
+        (lambda: SGD(0.0), "learning_rate"),
+        (lambda: SGD(-1.0), "learning_rate"),
+        (lambda: SGD(float("nan")), "learning_rate"),
+        (lambda: Adam(float("inf")), "learning_rate"),
+        (lambda: SGD(0.1, weight_decay=-1.0), "weight_decay"),
+        (lambda: Momentum(0.1, momentum=1.0), "momentum"),
+        (lambda: Momentum(0.1, dampening=1.5), "dampening"),
+        (lambda: Nesterov(0.1, momentum=-0.1), "momentum"),
+        (lambda: AdaGrad(eps=-1e-10), "eps"),
+        (lambda: AdaGrad(initial_accumulator_value=-1.0), "initial_accumulator_value"),
+        (lambda: RMSprop(alpha=1.0), "alpha"),
+        (lambda: Adam(betas=(1.0, 0.9)), r"betas\[0\]"),
+        (lambda: AdamW(betas=(0.9, -0.1)), r"betas\[1\]"),
+        (lambda: AdamW(eps=float("nan")), "eps"),
+    ],
+)
+def test_bad_hyperparameter_raises_value_error_naming_it(factory, message):
+    with pytest.raises(ValueError, match=message):
+        factory()
+
+
+@pytest.mark.parametrize(
+    ("factory", "message"),
+    [
+        (lambda: SGD("0.1"), "learning_rate"),
+        (lambda: Adam(betas=0.9), "betas"),
+        (lambda: Momentum(0.1, momentum=None), "momentum"),
+        (lambda: with_clipping(SGD(0.1), "clip"), "clip"),
+        (lambda: with_clipping(object(), np.sign), "optimizer"),
+    ],
+)
+def test_non_numeric_hyperparameter_raises_type_error(factory, message):
+    with pytest.raises(TypeError, match=message):
+        factory()
+
+
+@pytest.mark.parametrize("opt", ALL, ids=IDS)
+def test_step_rejects_mismatched_shapes_and_non_numeric_arrays(opt):
+    state = opt.init(np.zeros(3))
+    with pytest.raises(ValueError, match="params.*grad"):
+        opt.step(np.zeros(3), np.zeros(4), state)
+    with pytest.raises(TypeError, match="grad"):
+        opt.step(np.zeros(3), np.array(["a", "b", "c"]), state)
+    with pytest.raises(TypeError, match="params"):
+        opt.init(np.array(["a"]))
+    with pytest.raises(TypeError, match="state"):
+        opt.step(np.zeros(3), np.zeros(3), None)
+
+
+def test_step_rejects_state_built_for_other_shape():
+    opt = Adam()
+    with pytest.raises(ValueError, match="state.exp_avg"):
+        opt.step(np.zeros(3), np.zeros(3), opt.init(np.zeros(2)))
+
+
+def test_optimizers_are_immutable_and_hashable():
+    opt = Adam(betas=[0.9, 0.99])
+    assert opt.betas == (0.9, 0.99)
+    with pytest.raises(AttributeError):
+        opt.learning_rate = 1.0  # type: ignore[misc]
+    assert hash(opt) == hash(Adam(betas=(0.9, 0.99)))
+
+
+# ---------------------------------------------------------------- clipping in front
+
+
+@pytest.mark.parametrize("opt", ALL, ids=IDS)
+def test_with_clipping_equals_optimizer_on_clipped_gradient(opt):
+    rng = np.random.default_rng(1)
+    clipped = with_clipping(opt, lambda g: np.clip(g, -0.5, 0.5))
+    x = y = rng.standard_normal(4)
+    s, t = clipped.init(x), opt.init(y)
+    assert type(s) is type(t)
+    for g in rng.standard_normal((5, 4)) * 3:
+        x, s = clipped.step(x, g, s)
+        y, t = opt.step(y, np.clip(g, -0.5, 0.5), t)
+    np.testing.assert_array_equal(x, y)
+
+
+def test_article_value_clipped_run_needs_349_steps():
+    opt = with_clipping(SGD(0.01), lambda g: np.clip(g, -0.5, 0.5))
+    x, state = np.zeros(1), opt.init(np.zeros(1))
+    steps = 0
+    while abs(x[0] - THETA_STAR) >= 1e-6:
+        x, state = opt.step(x, article_grad(x), state)
+        steps += 1
+    assert steps == 349
+
+
+def test_with_clipping_does_not_modify_the_gradient_passed_in():
+    g = np.array([3.0, -4.0])
+    opt = with_clipping(SGD(0.1), lambda v: np.clip(v, -1, 1))
+    opt.step(np.zeros(2), g, opt.init(np.zeros(2)))
+    np.testing.assert_array_equal(g, [3.0, -4.0])
+
+
+def test_with_clipping_rejects_clip_that_changes_shape():
+    opt = with_clipping(SGD(0.1), lambda g: g[:1])
+    with pytest.raises(ValueError, match="clip"):
+        opt.step(np.zeros(2), np.ones(2), opt.init(np.zeros(2)))
+
+
+def test_with_clipping_returns_clipped_optimizer_that_can_be_nested():
+    inner = with_clipping(SGD(1.0), lambda g: np.clip(g, -2, 2))
+    outer = with_clipping(inner, lambda g: g * 0.5)
+    assert isinstance(outer, ClippedOptimizer)
+    new, _ = outer.step(np.zeros(1), np.array([10.0]), outer.init(np.zeros(1)))
+    np.testing.assert_array_equal(new, [-2.0])
