@@ -1,4 +1,4 @@
-"""Deep networks in numpy with exact backpropagation, to watch gradients vanish and explode.
+r"""Deep networks in numpy with exact backpropagation, to watch gradients vanish and explode.
 
 Two small models whose gradients are computed by hand, in closed form, so every number the guide
 prints about "exploding" or "vanishing" gradients can be traced to a product of Jacobians:
@@ -7,14 +7,14 @@ prints about "exploding" or "vanishing" gradients can be traced to a product of 
   hidden layers and scaled-normal, Xavier or He initialization; `layer_gradient_norms` reports the
   gradient norm of every layer, first to last.
 - `RNN` (built by `init_rnn`): a vanilla tanh or linear recurrent network with backpropagation
-  through time; its gradients report $\\lVert \\partial L / \\partial h_t \\rVert$ for every step.
+  through time; its gradients report $\lVert \partial L / \partial h_t \rVert$ for every step.
 - `train_rnn`: a seeded teacher-student task on which plain gradient descent blows up and the
   same run with global-norm clipping converges.
 
 Layout conventions follow PyTorch: a weight matrix has shape `(out_features, in_features)` like
 `torch.nn.Linear.weight`, and a batch is the first axis (`batch_first=True` for sequences).
 The loss is half the mean (over the batch) squared error,
-$L = \\frac{1}{2N}\\sum_{n=1}^{N} \\lVert \\hat y_n - y_n \\rVert_2^2$.
+$L = \frac{1}{2N}\sum_{n=1}^{N} \lVert \hat y_n - y_n \rVert_2^2$.
 """
 
 from __future__ import annotations
@@ -65,7 +65,7 @@ def _activate(name: str, z: NDArray) -> NDArray:
 
 
 def _activation_derivative(name: str, z: NDArray, h: NDArray) -> NDArray:
-    """Elementwise $\\phi'(z)$, computed from the pre-activation `z` and the output `h = phi(z)`."""
+    r"""Elementwise $\phi'(z)$, computed from the pre-activation `z` and the output `h = phi(z)`."""
     if name == "sigmoid":
         return h * (1 - h)
     if name == "tanh":
@@ -95,7 +95,7 @@ def _init_options(init: object, std: object) -> tuple[str, float | None]:
 
 
 def _half_mse(prediction: NDArray, target: NDArray) -> tuple[float, NDArray]:
-    """Return $L = \\frac{1}{2N}\\sum_n \\lVert \\hat y_n - y_n\\rVert^2$ and $\\partial L/\\partial \\hat y$."""
+    r"""Return the half mean squared error and its gradient $\partial L/\partial \hat y$."""
     residual = prediction - target
     n = prediction.shape[0]
     return float(0.5 * np.vdot(residual, residual) / n), residual / n
@@ -121,19 +121,19 @@ def _targets(name: str, y: ArrayLike, batch: int, out_features: int) -> NDArray:
 
 @dataclass(frozen=True)
 class MLPGradients:
-    """Exact gradients of the half mean squared error of an `MLP`, layer by layer.
+    r"""Exact gradients of the half mean squared error of an `MLP`, layer by layer.
 
     Attributes
     ----------
     loss : float
-        $L = \\frac{1}{2N}\\sum_n \\lVert \\hat y_n - y_n \\rVert_2^2$ at the current weights.
+        $L = \frac{1}{2N}\sum_n \lVert \hat y_n - y_n \rVert_2^2$ at the current weights.
     weights : list of ndarray
-        $\\partial L / \\partial W_l$ for $l = 1, \\dots, D$ (first layer first), each of shape
+        $\partial L / \partial W_l$ for $l = 1, \dots, D$ (first layer first), each of shape
         `(out_features, in_features)` like the weight itself.
     biases : list of ndarray
-        $\\partial L / \\partial b_l$, each of shape `(out_features,)`.
+        $\partial L / \partial b_l$, each of shape `(out_features,)`.
     pre_activations : list of ndarray
-        The backpropagated signal $\\delta_l = \\partial L / \\partial z_l$ at every layer's
+        The backpropagated signal $\delta_l = \partial L / \partial z_l$ at every layer's
         pre-activation $z_l$, each of shape `(batch, out_features)`.
 
     Examples
@@ -154,34 +154,34 @@ class MLPGradients:
     pre_activations: list[NDArray]
 
     def weight_norms(self) -> NDArray[np.float64]:
-        """Frobenius norm $\\lVert \\partial L/\\partial W_l \\rVert_F$ of every layer, first to last."""
+        r"""Frobenius norms $\lVert \partial L/\partial W_l \rVert_F$, first layer to last."""
         return _frobenius_norms(self.weights)
 
     def pre_activation_norms(self) -> NDArray[np.float64]:
-        """Norm $\\lVert \\delta_l \\rVert_F$ of the backpropagated signal, first layer to last."""
+        r"""Norm $\lVert \delta_l \rVert_F$ of the backpropagated signal, first layer to last."""
         return _frobenius_norms(self.pre_activations)
 
     def as_list(self) -> list[NDArray]:
-        """Gradients in the order of `MLP.parameters()`: $W_1, b_1, W_2, b_2, \\dots$."""
+        r"""Gradients in the order of `MLP.parameters()`: $W_1, b_1, W_2, b_2, \dots$."""
         return [g for pair in zip(self.weights, self.biases, strict=True) for g in pair]
 
 
 class MLP:
-    """Fully connected network $x \\mapsto W_D\\,\\phi(\\cdots \\phi(W_1 x + b_1) \\cdots) + b_D$.
+    r"""Fully connected network $x \mapsto W_D\,\phi(\cdots \phi(W_1 x + b_1) \cdots) + b_D$.
 
-    Layer $l$ computes $z_l = W_l h_{l-1} + b_l$ and $h_l = \\phi(z_l)$ with $h_0 = x$; the hidden
-    layers use the activation $\\phi$ and the last layer is linear ($\\hat y = z_D$), as in a
+    Layer $l$ computes $z_l = W_l h_{l-1} + b_l$ and $h_l = \phi(z_l)$ with $h_0 = x$; the hidden
+    layers use the activation $\phi$ and the last layer is linear ($\hat y = z_D$), as in a
     regression head. Build one with `init_mlp`, or pass weights directly.
 
     Parameters
     ----------
     weights : sequence of array_like
-        $W_1, \\dots, W_D$, each of shape `(out_features, in_features)` (PyTorch `nn.Linear`
+        $W_1, \dots, W_D$, each of shape `(out_features, in_features)` (PyTorch `nn.Linear`
         layout); consecutive shapes must chain.
     biases : sequence of array_like
-        $b_1, \\dots, b_D$, each of shape `(out_features,)`.
+        $b_1, \dots, b_D$, each of shape `(out_features,)`.
     activation : {"sigmoid", "tanh", "relu", "linear"}
-        Hidden-layer nonlinearity $\\phi$.
+        Hidden-layer nonlinearity $\phi$.
 
     Raises
     ------
@@ -214,10 +214,14 @@ class MLP:
             raise ValueError("weights and biases must be non-empty lists of the same length")
         for i, (w, b) in enumerate(zip(self.weights, self.biases, strict=True)):
             if w.ndim != 2 or b.shape != (w.shape[0],):
-                raise ValueError(f"weights[{i}] must be 2-D and biases[{i}] of shape ({w.shape[0]},)")
+                raise ValueError(
+                    f"weights[{i}] must be 2-D and biases[{i}] of shape ({w.shape[0]},)"
+                )
             if i and w.shape[1] != self.weights[i - 1].shape[0]:
-                raise ValueError(f"weights[{i}] takes {w.shape[1]} inputs but layer {i - 1} gives "
-                                 f"{self.weights[i - 1].shape[0]}")
+                raise ValueError(
+                    f"weights[{i}] takes {w.shape[1]} inputs but layer {i - 1} gives "
+                    f"{self.weights[i - 1].shape[0]}"
+                )
 
     @property
     def layer_sizes(self) -> list[int]:
@@ -225,13 +229,15 @@ class MLP:
         return [self.weights[0].shape[1], *(w.shape[0] for w in self.weights)]
 
     def parameters(self) -> list[NDArray]:
-        """Parameters in the order $W_1, b_1, W_2, b_2, \\dots$ (the arrays themselves)."""
+        r"""Parameters in the order $W_1, b_1, W_2, b_2, \dots$ (the arrays themselves)."""
         return [p for pair in zip(self.weights, self.biases, strict=True) for p in pair]
 
     def _inputs(self, x: ArrayLike) -> NDArray:
         inputs = float_array("x", x)
         if inputs.ndim != 2 or inputs.shape[1] != self.layer_sizes[0]:
-            raise ValueError(f"x must have shape (batch, {self.layer_sizes[0]}), got {inputs.shape}")
+            raise ValueError(
+                f"x must have shape (batch, {self.layer_sizes[0]}), got {inputs.shape}"
+            )
         return inputs
 
     def _forward_cache(self, x: NDArray) -> tuple[list[NDArray], list[NDArray]]:
@@ -245,29 +251,30 @@ class MLP:
         return zs, hs
 
     def forward(self, x: ArrayLike) -> NDArray:
-        """Network output $\\hat y$ of shape `(batch, out_features)` for `x` of shape `(batch, in_features)`.
+        r"""Output $\hat y$, shape `(batch, out_features)`, for `x` of shape `(batch, in_features)`.
 
         Examples
         --------
         >>> import numpy as np
         >>> from gdguide import init_mlp
-        >>> init_mlp([4, 8, 8, 3], activation="tanh", init="xavier", seed=1).forward(np.ones((2, 4))).shape
+        >>> net = init_mlp([4, 8, 8, 3], activation="tanh", init="xavier", seed=1)
+        >>> net.forward(np.ones((2, 4))).shape
         (2, 3)
         """
         return self._forward_cache(self._inputs(x))[1][-1]
 
     def gradients(self, x: ArrayLike, y: ArrayLike) -> MLPGradients:
-        """Backpropagate the half mean squared error: the chain rule, one layer at a time.
+        r"""Backpropagate the half mean squared error: the chain rule, one layer at a time.
 
-        With $\\delta_l = \\partial L/\\partial z_l$ and $N$ the batch size,
+        With $\delta_l = \partial L/\partial z_l$ and $N$ the batch size,
 
-        $$\\delta_D = \\tfrac{1}{N}(\\hat y - y),\\qquad
-        \\delta_{l} = \\big(\\delta_{l+1} W_{l+1}\\big) \\odot \\phi'(z_{l}),\\qquad
-        \\frac{\\partial L}{\\partial W_l} = \\delta_l^{\\top} h_{l-1},\\qquad
-        \\frac{\\partial L}{\\partial b_l} = \\textstyle\\sum_n \\delta_{l,n}.$$
+        $$\delta_D = \tfrac{1}{N}(\hat y - y),\qquad
+        \delta_{l} = \big(\delta_{l+1} W_{l+1}\big) \odot \phi'(z_{l}),\qquad
+        \frac{\partial L}{\partial W_l} = \delta_l^{\top} h_{l-1},\qquad
+        \frac{\partial L}{\partial b_l} = \textstyle\sum_n \delta_{l,n}.$$
 
-        Unrolled, $\\delta_l$ is $\\delta_D$ multiplied by the product of Jacobians
-        $\\prod_{k=l+1}^{D} W_k\\,\\mathrm{diag}(\\phi'(z_{k-1}))$: with $D$ factors each of norm
+        Unrolled, $\delta_l$ is $\delta_D$ multiplied by the product of Jacobians
+        $\prod_{k=l+1}^{D} W_k\,\mathrm{diag}(\phi'(z_{k-1}))$: with $D$ factors each of norm
         below 1 it shrinks geometrically (vanishing gradients), above 1 it grows (exploding).
 
         Parameters
@@ -306,9 +313,9 @@ class MLP:
         return MLPGradients(loss, grads_w, grads_b, deltas)  # type: ignore[arg-type]
 
     def input_jacobian(self, x: ArrayLike) -> NDArray:
-        """Jacobian $\\partial \\hat y / \\partial x$ at every input, shape `(batch, out, in)`.
+        r"""Jacobian $\partial \hat y / \partial x$ at every input, shape `(batch, out, in)`.
 
-        $J(x) = W_D\\,\\mathrm{diag}(\\phi'(z_{D-1}))\\,W_{D-1} \\cdots \\mathrm{diag}(\\phi'(z_1))\\,W_1$,
+        $J(x) = W_D\,\mathrm{diag}(\phi'(z_{D-1}))\,W_{D-1} \cdots \mathrm{diag}(\phi'(z_1))\,W_1$,
         evaluated for the whole batch at once. Its spectral norm is the local Lipschitz constant
         of the network at $x$ (see `gdguide.robustness`).
 
@@ -316,7 +323,8 @@ class MLP:
         --------
         >>> import numpy as np
         >>> from gdguide import MLP
-        >>> net = MLP([np.array([[2.0, 0.0], [0.0, -1.0]]), np.ones((1, 2))], [np.zeros(2), np.zeros(1)], "relu")
+        >>> weights = [np.array([[2.0, 0.0], [0.0, -1.0]]), np.ones((1, 2))]
+        >>> net = MLP(weights, [np.zeros(2), np.zeros(1)], "relu")
         >>> net.input_jacobian(np.array([[1.0, 1.0], [1.0, -1.0]])).round(6).tolist()
         [[[2.0, 0.0]], [[2.0, -1.0]]]
         """
@@ -338,26 +346,27 @@ def init_mlp(
     seed: int = 0,
     dtype: DTypeLike = np.float64,
 ) -> MLP:
-    """Build an `MLP` with random weights drawn by a named initialization scheme, biases zero.
+    r"""Build an `MLP` with random weights drawn by a named initialization scheme, biases zero.
 
-    Every weight $W_l$ of shape `(fan_out, fan_in)` is drawn i.i.d. from $\\mathcal N(0, \\sigma^2)$ with
+    Every weight $W_l$ of shape `(fan_out, fan_in)` is drawn i.i.d. from
+    $\mathcal N(0, \sigma^2)$ with
 
-    | `init` | $\\sigma^2$ | keeps the variance of | for |
+    | `init` | $\sigma^2$ | keeps the variance of | for |
     |---|---|---|---|
     | `"normal"` | `std`$^2$ (given) | nothing in particular | demonstrations |
-    | `"xavier"` | $2 / (n_{in} + n_{out})$ | activations and gradients (compromise) | tanh, linear |
+    | `"xavier"` | $2 / (n_{in} + n_{out})$ | activations and gradients | tanh, linear |
     | `"he"` | $2 / n_{in}$ | activations through ReLU | ReLU |
 
-    Why: for $z = W h$ with $n_{in}$ inputs, independent zero-mean weights of variance $\\sigma^2$,
+    Why: for $z = W h$ with $n_{in}$ inputs, independent zero-mean weights of variance $\sigma^2$,
 
-    $$\\operatorname{Var}[z_i] = n_{in}\\,\\sigma^2\\,\\mathbb E[h_j^2].$$
+    $$\operatorname{Var}[z_i] = n_{in}\,\sigma^2\,\mathbb E[h_j^2].$$
 
-    For an activation that is linear near 0 (tanh) $\\mathbb E[h^2] \\approx \\operatorname{Var}[z]$
-    of the previous layer, so the forward variance is preserved when $n_{in}\\sigma^2 = 1$; the
-    backward pass multiplies by $W^\\top$ and preserves gradient variance when $n_{out}\\sigma^2 = 1$.
-    Glorot and Bengio [1] take the harmonic compromise $\\sigma^2 = 2/(n_{in}+n_{out})$. For ReLU,
-    $z$ symmetric around 0 gives $\\mathbb E[\\mathrm{relu}(z)^2] = \\operatorname{Var}[z]/2$: half
-    the signal is zeroed, so He et al. [2] double the variance, $\\sigma^2 = 2/n_{in}$.
+    For an activation that is linear near 0 (tanh) $\mathbb E[h^2] \approx \operatorname{Var}[z]$
+    of the previous layer, so the forward variance is preserved when $n_{in}\sigma^2 = 1$; the
+    backward pass multiplies by $W^\top$ and preserves gradient variance when $n_{out}\sigma^2 = 1$.
+    Glorot and Bengio [1] take the harmonic compromise $\sigma^2 = 2/(n_{in}+n_{out})$. For ReLU,
+    $z$ symmetric around 0 gives $\mathbb E[\mathrm{relu}(z)^2] = \operatorname{Var}[z]/2$: half
+    the signal is zeroed, so He et al. [2] double the variance, $\sigma^2 = 2/n_{in}$.
 
     Parameters
     ----------
@@ -390,7 +399,7 @@ def init_mlp(
     -----
     PyTorch equivalents: `torch.nn.init.xavier_normal_` (gain 1) and
     `torch.nn.init.kaiming_normal_(w, nonlinearity="relu")` (fan-in mode). Glorot and Bengio's
-    paper uses the uniform distribution $U[\\pm\\sqrt{6/(n_{in}+n_{out})}]$, which has the same
+    paper uses the uniform distribution $U[\pm\sqrt{6/(n_{in}+n_{out})}]$, which has the same
     variance. PyTorch's default `nn.Linear` initialization is neither: it is
     `kaiming_uniform_(a=sqrt(5))`, variance $1/(3 n_{in})$. Keras `Dense` defaults to
     Glorot uniform. For tanh PyTorch's `calculate_gain` suggests a gain of 5/3 on top of Xavier.
@@ -436,7 +445,7 @@ def layer_gradient_norms(
     seed: int = 0,
     quantity: Literal["weights", "pre_activations"] = "weights",
 ) -> NDArray[np.float64]:
-    """Gradient norm of every layer of a freshly initialized deep network, first layer to last.
+    r"""Gradient norm of every layer of a freshly initialized deep network, first layer to last.
 
     Builds a square network (`depth` weight layers of `width` units, input and output of size
     `width`) with `init_mlp`, feeds a standard-normal batch with standard-normal targets and
@@ -445,7 +454,7 @@ def layer_gradient_norms(
     Parameters
     ----------
     depth : int
-        Number of weight layers $D \\ge 1$.
+        Number of weight layers $D \ge 1$.
     width : int
         Units per layer (also input and output size).
     activation, init, std
@@ -455,9 +464,9 @@ def layer_gradient_norms(
     seed : int, default 0
         Seeds the weights (`seed`) and the batch (`seed + 1`).
     quantity : {"weights", "pre_activations"}, default "weights"
-        `"weights"`: $\\lVert \\partial L/\\partial W_l \\rVert_F$ (what an optimizer and a clipping
-        rule see). `"pre_activations"`: $\\lVert \\delta_l \\rVert_F$, the backpropagated signal, i.e.
-        $\\delta_D$ pushed through the product of Jacobians.
+        `"weights"`: $\lVert \partial L/\partial W_l \rVert_F$ (what an optimizer and a clipping
+        rule see). `"pre_activations"`: $\lVert \delta_l \rVert_F$, the backpropagated signal, i.e.
+        $\delta_D$ pushed through the product of Jacobians.
 
     Returns
     -------
@@ -467,14 +476,14 @@ def layer_gradient_norms(
     Notes
     -----
     Ratios `norms[0] / norms[-1]` far below 1 mean vanishing gradients, far above 1 exploding ones.
-    Sigmoid with small normal weights vanishes quickly ($\\phi' \\le 1/4$); tanh with
-    `std` well above $1/\\sqrt{n}$ explodes toward the input; Xavier with tanh and He with ReLU keep
+    Sigmoid with small normal weights vanishes quickly ($\phi' \le 1/4$); tanh with
+    `std` well above $1/\sqrt{n}$ explodes toward the input; Xavier with tanh and He with ReLU keep
     the norms of the same order over depth.
 
     A subtlety for ReLU (and linear) networks without biases: they are positively homogeneous, so
-    $\\lVert \\partial L/\\partial W_l \\rVert$ is the same order in every layer *whatever* the weight
-    scale, because $\\partial L/\\partial W_l = \\delta_l^\\top h_{l-1}$ and the growth of
-    $\\delta_l$ toward the input is paid back by the shrinking of $h_{l-1}$ (Glorot and Bengio
+    $\lVert \partial L/\partial W_l \rVert$ is the same order in every layer *whatever* the weight
+    scale, because $\partial L/\partial W_l = \delta_l^\top h_{l-1}$ and the growth of
+    $\delta_l$ toward the input is paid back by the shrinking of $h_{l-1}$ (Glorot and Bengio
     observed the same for weight gradients). There the explosion shows in the absolute size of
     all gradients and in `quantity="pre_activations"`, not in the ratio of weight gradients.
 
@@ -507,17 +516,17 @@ def layer_gradient_norms(
 
 @dataclass(frozen=True)
 class RNNGradients:
-    """Exact gradients of an `RNN`'s loss, from backpropagation through time.
+    r"""Exact gradients of an `RNN`'s loss, from backpropagation through time.
 
     Attributes
     ----------
     loss : float
         Half mean squared error of the output at the last step.
     weight_hh, weight_ih, bias, weight_out, bias_out : ndarray
-        $\\partial L/\\partial W$, $\\partial L/\\partial U$, $\\partial L/\\partial b$,
-        $\\partial L/\\partial V$, $\\partial L/\\partial c$, shaped like the parameters.
+        $\partial L/\partial W$, $\partial L/\partial U$, $\partial L/\partial b$,
+        $\partial L/\partial V$, $\partial L/\partial c$, shaped like the parameters.
     hidden_norms : ndarray of float64, shape (T,)
-        $\\lVert \\partial L/\\partial h_t \\rVert_F$ (Frobenius over the batch); entry `t - 1`
+        $\lVert \partial L/\partial h_t \rVert_F$ (Frobenius over the batch); entry `t - 1`
         belongs to step $t$, so `hidden_norms[0]` is the gradient reaching the first step.
 
     Examples
@@ -544,10 +553,10 @@ class RNNGradients:
 
 
 class RNN:
-    """Vanilla recurrent network $h_t = \\phi(W h_{t-1} + U x_t + b)$ read out at the last step.
+    r"""Vanilla recurrent network $h_t = \phi(W h_{t-1} + U x_t + b)$ read out at the last step.
 
-    With $h_0 = 0$ and a sequence $x_1, \\dots, x_T$, the output is $\\hat y = V h_T + c$ and the
-    loss is $L = \\frac{1}{2N}\\sum_n \\lVert \\hat y_n - y_n\\rVert^2$. Names follow
+    With $h_0 = 0$ and a sequence $x_1, \dots, x_T$, the output is $\hat y = V h_T + c$ and the
+    loss is $L = \frac{1}{2N}\sum_n \lVert \hat y_n - y_n\rVert^2$. Names follow
     `torch.nn.RNN`: `weight_hh` is $W$ (hidden, hidden), `weight_ih` is $U$ (hidden, input);
     one bias $b$ stands for PyTorch's `bias_ih + bias_hh`. Inputs are batch first,
     `(batch, T, input_size)`.
@@ -557,7 +566,7 @@ class RNN:
     weight_hh, weight_ih, bias, weight_out, bias_out : array_like
         $W$ `(H, H)`, $U$ `(H, I)`, $b$ `(H,)`, $V$ `(O, H)`, $c$ `(O,)`. Used without copying.
     activation : {"tanh", "linear", "relu", "sigmoid"}, default "tanh"
-        The nonlinearity $\\phi$.
+        The nonlinearity $\phi$.
 
     Raises
     ------
@@ -612,7 +621,9 @@ class RNN:
     def _inputs(self, x: ArrayLike) -> NDArray:
         inputs = float_array("x", x)
         if inputs.ndim != 3 or inputs.shape[2] != self.sizes[0] or inputs.shape[1] < 1:
-            raise ValueError(f"x must have shape (batch, T >= 1, {self.sizes[0]}), got {inputs.shape}")
+            raise ValueError(
+                f"x must have shape (batch, T >= 1, {self.sizes[0]}), got {inputs.shape}"
+            )
         return inputs
 
     def _run(self, x: NDArray) -> tuple[list[NDArray], list[NDArray]]:
@@ -627,7 +638,7 @@ class RNN:
         return zs, hs
 
     def forward(self, x: ArrayLike) -> NDArray:
-        """Output $\\hat y = V h_T + c$, shape `(batch, output_size)`, for `x` of shape `(batch, T, input_size)`.
+        r"""Output $\hat y = V h_T + c$ of shape `(batch, O)` for `x` of shape `(batch, T, I)`.
 
         Examples
         --------
@@ -640,22 +651,22 @@ class RNN:
         return hs[-1] @ self.weight_out.T + self.bias_out
 
     def gradients(self, x: ArrayLike, y: ArrayLike) -> RNNGradients:
-        """Backpropagation through time, reporting $\\lVert \\partial L/\\partial h_t\\rVert$ at every step.
+        r"""Backpropagate through time; report $\lVert \partial L/\partial h_t\rVert$ per step.
 
-        Going backward from $g_T = \\partial L/\\partial h_T = \\delta V$ with
-        $\\delta = (\\hat y - y)/N$, each step applies the transposed Jacobian of
-        $h_t = \\phi(z_t)$, $z_t = W h_{t-1} + U x_t + b$:
+        Going backward from $g_T = \partial L/\partial h_T = \delta V$ with
+        $\delta = (\hat y - y)/N$, each step applies the transposed Jacobian of
+        $h_t = \phi(z_t)$, $z_t = W h_{t-1} + U x_t + b$:
 
-        $$a_t = g_t \\odot \\phi'(z_t),\\qquad g_{t-1} = a_t W,\\qquad
-        \\frac{\\partial L}{\\partial W} = \\sum_t a_t^\\top h_{t-1},\\quad
-        \\frac{\\partial L}{\\partial U} = \\sum_t a_t^\\top x_t,\\quad
-        \\frac{\\partial L}{\\partial b} = \\sum_t \\textstyle\\sum_n a_{t,n}.$$
+        $$a_t = g_t \odot \phi'(z_t),\qquad g_{t-1} = a_t W,\qquad
+        \frac{\partial L}{\partial W} = \sum_t a_t^\top h_{t-1},\quad
+        \frac{\partial L}{\partial U} = \sum_t a_t^\top x_t,\quad
+        \frac{\partial L}{\partial b} = \sum_t \textstyle\sum_n a_{t,n}.$$
 
-        So $g_t = g_T \\prod_{k=t+1}^{T} \\mathrm{diag}(\\phi'(z_k))\\,W$: a product of $T - t$
-        Jacobians. For a linear RNN ($\\phi' = 1$) whose $W$ has spectral radius $\\rho$, the
-        norm behaves like $\\rho^{T-t}$: it explodes for $\\rho > 1$ and vanishes for $\\rho < 1$
+        So $g_t = g_T \prod_{k=t+1}^{T} \mathrm{diag}(\phi'(z_k))\,W$: a product of $T - t$
+        Jacobians. For a linear RNN ($\phi' = 1$) whose $W$ has spectral radius $\rho$, the
+        norm behaves like $\rho^{T-t}$: it explodes for $\rho > 1$ and vanishes for $\rho < 1$
         (Pascanu et al. 2013, [arXiv:1211.5063](https://arxiv.org/abs/1211.5063)); tanh can only
-        shrink it further, since $0 < \\tanh' \\le 1$.
+        shrink it further, since $0 < \tanh' \le 1$.
 
         Parameters
         ----------
@@ -710,20 +721,20 @@ def init_rnn(
     seed: int = 0,
     dtype: DTypeLike = np.float64,
 ) -> RNN:
-    """Build an `RNN` whose recurrent matrix is $\\rho$ times a random orthogonal matrix.
+    r"""Build an `RNN` whose recurrent matrix is $\rho$ times a random orthogonal matrix.
 
-    $W = \\rho Q$ with $Q$ Haar-random orthogonal, so the spectral radius *and* every singular
-    value of $W$ equal $\\rho$ (`spectral_radius`); for a linear RNN the backpropagated gradient
-    then scales exactly by $\\rho$ per step. $U$ and $V$ are Xavier-normal, biases zero.
+    $W = \rho Q$ with $Q$ Haar-random orthogonal, so the spectral radius *and* every singular
+    value of $W$ equal $\rho$ (`spectral_radius`); for a linear RNN the backpropagated gradient
+    then scales exactly by $\rho$ per step. $U$ and $V$ are Xavier-normal, biases zero.
 
     Parameters
     ----------
     input_size, hidden_size, output_size : int
         $I$, $H$ and $O$.
     activation : {"tanh", "linear", "relu", "sigmoid"}, default "tanh"
-        The nonlinearity $\\phi$.
+        The nonlinearity $\phi$.
     spectral_radius : float, default 0.9
-        $\\rho > 0$.
+        $\rho > 0$.
     seed : int, default 0
         Seed of `np.random.default_rng`.
     dtype : dtype, default float64
@@ -743,7 +754,7 @@ def init_rnn(
     Orthogonal recurrent initialization is discussed by Saxe et al. 2014
     ([arXiv:1312.6120](https://arxiv.org/abs/1312.6120)) and Le et al. 2015 (identity, IRNN,
     [arXiv:1504.00941](https://arxiv.org/abs/1504.00941)). PyTorch's `nn.RNN` instead draws every
-    weight from $U[\\pm 1/\\sqrt{H}]$.
+    weight from $U[\pm 1/\sqrt{H}]$.
 
     Examples
     --------
@@ -753,8 +764,14 @@ def init_rnn(
     >>> print(f"{np.abs(np.linalg.eigvals(net.weight_hh)).max():.6f}")
     1.200000
     """
-    sizes = [positive_int(n, v) for n, v in
-             (("input_size", input_size), ("hidden_size", hidden_size), ("output_size", output_size))]
+    sizes = [
+        positive_int(n, v)
+        for n, v in (
+            ("input_size", input_size),
+            ("hidden_size", hidden_size),
+            ("output_size", output_size),
+        )
+    ]
     rho = positive_finite("spectral_radius", spectral_radius)
     activation = _check_choice("activation", activation, _ACTIVATIONS)  # type: ignore[assignment]
     rng = np.random.default_rng(seed)
@@ -834,9 +851,13 @@ def _teacher_student_task(
 ) -> tuple[NDArray, NDArray, RNN]:
     rng = np.random.default_rng(task_seed)
     teacher_seed, student_seed = rng.integers(2**32, size=2)
-    teacher = init_rnn(1, hidden_size, 1, activation="linear", spectral_radius=0.8, seed=teacher_seed)
+    teacher = init_rnn(
+        1, hidden_size, 1, activation="linear", spectral_radius=0.8, seed=teacher_seed
+    )
     x = rng.standard_normal((batch_size, seq_len, 1))
-    student = init_rnn(1, hidden_size, 1, activation="linear", spectral_radius=1.1, seed=student_seed)
+    student = init_rnn(
+        1, hidden_size, 1, activation="linear", spectral_radius=1.1, seed=student_seed
+    )
     return x, teacher.forward(x), student
 
 
@@ -850,18 +871,18 @@ def train_rnn(
     seq_len: int = 30,
     batch_size: int = 32,
 ) -> RNNTrainingHistory:
-    """Train a linear RNN by full-batch gradient descent, with or without gradient clipping.
+    r"""Train a linear RNN by full-batch gradient descent, with or without gradient clipping.
 
     The task (fixed by `task_seed`): a *teacher* linear RNN with spectral radius 0.8 produces the
-    targets $y = V^\\ast h_T^\\ast$ for `batch_size` standard-normal sequences of length
+    targets $y = V^\ast h_T^\ast$ for `batch_size` standard-normal sequences of length
     `seq_len`; a *student* linear RNN (`init_rnn`, spectral radius 1.1, a different seed) learns
-    them by $\\theta \\leftarrow \\theta - \\eta\\, \\mathrm{clip}(\\nabla L(\\theta))$.
+    them by $\theta \leftarrow \theta - \eta\, \mathrm{clip}(\nabla L(\theta))$.
 
     The student starts just past the edge of stability: its states grow like $1.1^t$, so the
     gradient (a product of up to $T$ Jacobians) is in the hundreds. With the defaults, plain
     gradient descent takes one huge step, lands at a spectral radius far above 1 and overflows
     to inf/NaN within three steps: the exploding gradient of Pascanu et al. 2013. Clipping the
-    global norm to 1 bounds every step by $\\eta$, walks the student back into the stable region
+    global norm to 1 bounds every step by $\eta$, walks the student back into the stable region
     and the loss falls from about 8 to about 0.01. The learning rate is small enough to be stable
     near the solution; far from it only clipping helps. Clipping prevents the blow-up, it does not
     choose the learning rate for you: with a step that is unstable at the minimum a clipped run
@@ -877,7 +898,7 @@ def train_rnn(
         1e-6). A callable: any rule mapping the list of gradients (order of `RNN.parameters()`)
         to a list of clipped gradients, e.g. `lambda g: clip_by_value(g, 0.5)`.
     learning_rate : float, default 0.03
-        $\\eta > 0$.
+        $\eta > 0$.
     num_steps : int, default 300
         Maximum number of updates.
     hidden_size, seq_len, batch_size : int
@@ -918,8 +939,10 @@ def train_rnn(
     """
     eta = positive_finite("learning_rate", learning_rate)
     num_steps = positive_int("num_steps", num_steps)
-    sizes = [positive_int(n, v) for n, v in
-             (("hidden_size", hidden_size), ("seq_len", seq_len), ("batch_size", batch_size))]
+    sizes = [
+        positive_int(n, v)
+        for n, v in (("hidden_size", hidden_size), ("seq_len", seq_len), ("batch_size", batch_size))
+    ]
     rule = _clip_rule(clip)
     x, y, model = _teacher_student_task(task_seed, *sizes)
     losses, norms, clipped_norms = [], [], []
@@ -940,4 +963,6 @@ def train_rnn(
             for param, grad in zip(model.parameters(), grad_list, strict=True):
                 param -= eta * grad
     as_array = lambda values: np.asarray(values, dtype=np.float64)  # noqa: E731
-    return RNNTrainingHistory(as_array(losses), as_array(norms), as_array(clipped_norms), first_bad, model)
+    return RNNTrainingHistory(
+        as_array(losses), as_array(norms), as_array(clipped_norms), first_bad, model
+    )

@@ -1,15 +1,15 @@
-"""Input robustness: how much a model's output moves when its input is perturbed.
+r"""Input robustness: how much a model's output moves when its input is perturbed.
 
 Two different questions are easy to mix up, and the source article does:
 
 - **Stability of training** (稳定性) is about the *optimization dynamics*: does gradient descent
-  on the parameters $\\theta$ converge, or do the steps blow up? It depends on the learning rate
-  and the curvature of the loss in $\\theta$ (see `gdguide.stability`), and on products of
+  on the parameters $\theta$ converge, or do the steps blow up? It depends on the learning rate
+  and the curvature of the loss in $\theta$ (see `gdguide.stability`), and on products of
   Jacobians through depth or time (`gdguide.nets`). Gradient clipping acts here.
 - **Robustness to input perturbations** (鲁棒性) is about the *trained function*
-  $f(x)$: does a small change $\\lVert d \\rVert \\le r$ of the input produce a small change of the
+  $f(x)$: does a small change $\lVert d \rVert \le r$ of the input produce a small change of the
   output? Its measure is the (local) Lipschitz constant in $x$,
-  $\\sup_{d} \\lVert f(x+d) - f(x) \\rVert / \\lVert d \\rVert$. Gradient clipping during training
+  $\sup_{d} \lVert f(x+d) - f(x) \rVert / \lVert d \rVert$. Gradient clipping during training
   does not bound it; weight decay, spectral normalization, Lipschitz-constrained layers and
   adversarial training do.
 
@@ -72,10 +72,10 @@ def _norm_order(norm: object) -> float:
 
 
 def _unit_directions(rng: np.random.Generator, shape: tuple[int, ...], order: float) -> NDArray:
-    """Random directions of unit `order`-norm along the last axis.
+    r"""Random directions of unit `order`-norm along the last axis.
 
     2-norm: uniform on the sphere (normalized Gaussians). inf-norm: random sign vectors (the
-    corners of the cube, where a linear map attains its inf-norm gain). 1-norm: $\\pm e_i$ (the
+    corners of the cube, where a linear map attains its inf-norm gain). 1-norm: $\pm e_i$ (the
     corners of the cross-polytope, likewise).
     """
     if order == 2.0:
@@ -85,7 +85,9 @@ def _unit_directions(rng: np.random.Generator, shape: tuple[int, ...], order: fl
         return rng.choice(np.array([-1.0, 1.0]), size=shape)
     d = np.zeros(shape)
     axis = rng.integers(shape[-1], size=shape[:-1])
-    np.put_along_axis(d, axis[..., None], rng.choice(np.array([-1.0, 1.0]), size=(*shape[:-1], 1)), -1)
+    np.put_along_axis(
+        d, axis[..., None], rng.choice(np.array([-1.0, 1.0]), size=(*shape[:-1], 1)), -1
+    )
     return d
 
 
@@ -109,12 +111,13 @@ def input_sensitivity(
     seed: int = 0,
     norm: float = 2,
 ) -> SensitivityEstimate:
-    """Empirical local Lipschitz constant: the largest output change per unit of random input change.
+    r"""Estimate the local Lipschitz constant from random input perturbations of a fixed size.
 
     For every input $x_n$ (a row of `X`) draws $S$ = `num_samples` perturbations $d$ with
-    $\\lVert d \\rVert_p = r$ (`radius`) and returns
+    $\lVert d \rVert_p = r$ (`radius`) and returns
 
-    $$\\hat L(x_n) = \\max_{s \\le S} \\frac{\\lVert f(x_n + d_s) - f(x_n) \\rVert_p}{\\lVert d_s \\rVert_p},$$
+    $$\hat L(x_n) = \max_{s \le S}
+      \frac{\lVert f(x_n + d_s) - f(x_n) \rVert_p}{\lVert d_s \rVert_p},$$
 
     with $p$ = `norm` in input and output. All $N S$ perturbed points go to `f` in one call.
 
@@ -128,11 +131,11 @@ def input_sensitivity(
         $r > 0$, the perturbation size. For a nonlinear $f$ the estimate depends on it: small
         $r$ probes the Jacobian, large $r$ the function over a neighbourhood.
     num_samples : int
-        $S \\ge 1$ random directions per input.
+        $S \ge 1$ random directions per input.
     seed : int, default 0
         Seed of `np.random.default_rng` for the directions.
     norm : {2, 1, np.inf}, default 2
-        $p$. Directions: uniform on the 2-sphere; for $\\infty$ random sign vectors; for 1 random
+        $p$. Directions: uniform on the 2-sphere; for $\infty$ random sign vectors; for 1 random
         signed coordinate vectors (the corners of the respective balls).
 
     Returns
@@ -148,11 +151,11 @@ def input_sensitivity(
 
     Notes
     -----
-    This is a **lower bound** on the true local constant $\\sup_{\\lVert d\\rVert \\le r}$: random
+    This is a **lower bound** on the true local constant $\sup_{\lVert d\rVert \le r}$: random
     directions rarely hit the worst one. For a linear map $f(x) = Wx$ with $p = 2$ the ratio for a
-    uniform direction $u$ is $\\lVert W u \\rVert$, whose typical value is
-    $\\lVert W \\rVert_F / \\sqrt{d}$, well below the spectral norm $\\lVert W\\rVert_2$ in high
-    dimension; it approaches $\\lVert W \\rVert_2$ only with many samples or few dimensions.
+    uniform direction $u$ is $\lVert W u \rVert$, whose typical value is
+    $\lVert W \rVert_F / \sqrt{d}$, well below the spectral norm $\lVert W\rVert_2$ in high
+    dimension; it approaches $\lVert W \rVert_2$ only with many samples or few dimensions.
     Adversarial attacks (gradient ascent on the output change, e.g. FGSM/PGD) find far worse
     directions; `jacobian_sensitivity` gives the exact local value for an `MLP`, and
     `jacobian_norm_bound` a global upper bound.
@@ -181,7 +184,9 @@ def input_sensitivity(
     rng = np.random.default_rng(seed)
     steps = (r * _unit_directions(rng, (n, samples, dim), order)).astype(points.dtype, copy=False)
     base = _as_rows("f", np.asarray(f(points)), n)
-    moved = _as_rows("f", np.asarray(f((points[:, None, :] + steps).reshape(n * samples, dim))), n * samples)
+    moved = _as_rows(
+        "f", np.asarray(f((points[:, None, :] + steps).reshape(n * samples, dim))), n * samples
+    )
     change = moved.reshape(n, samples, -1) - base[:, None, :]
     ratios = np.linalg.norm(change, ord=order, axis=-1) / np.linalg.norm(steps, ord=order, axis=-1)
     per_input = ratios.max(axis=1).astype(points.dtype, copy=False)
@@ -189,12 +194,12 @@ def input_sensitivity(
 
 
 def jacobian_sensitivity(model: MLP, X: ArrayLike) -> SensitivityEstimate:
-    """Exact local Lipschitz constant of an `MLP`: the spectral norm of its input Jacobian.
+    r"""Exact local Lipschitz constant of an `MLP`: the spectral norm of its input Jacobian.
 
-    $$L(x_n) = \\lVert J(x_n) \\rVert_2, \\qquad
-    J(x) = W_D\\,\\mathrm{diag}(\\phi'(z_{D-1}))\\,W_{D-1}\\cdots \\mathrm{diag}(\\phi'(z_1))\\,W_1,$$
+    $$L(x_n) = \lVert J(x_n) \rVert_2, \qquad
+    J(x) = W_D\,\mathrm{diag}(\phi'(z_{D-1}))\,W_{D-1}\cdots \mathrm{diag}(\phi'(z_1))\,W_1,$$
 
-    the largest singular value of $\\partial \\hat y/\\partial x$, from `MLP.input_jacobian`.
+    the largest singular value of $\partial \hat y/\partial x$, from `MLP.input_jacobian`.
     For a small radius, `input_sensitivity` with $p = 2$ approaches it from below.
 
     Parameters
@@ -219,7 +224,7 @@ def jacobian_sensitivity(model: MLP, X: ArrayLike) -> SensitivityEstimate:
     Notes
     -----
     For ReLU the Jacobian is piecewise constant and undefined on the kinks; the value at a kink
-    uses $\\mathrm{relu}'(0) = 0$, as PyTorch does.
+    uses $\mathrm{relu}'(0) = 0$, as PyTorch does.
 
     Examples
     --------
@@ -241,21 +246,21 @@ def jacobian_sensitivity(model: MLP, X: ArrayLike) -> SensitivityEstimate:
 def jacobian_norm_bound(
     model: MLP | Sequence[ArrayLike], *, activation_lipschitz: float | None = None
 ) -> float:
-    """Global Lipschitz upper bound: the product of the layers' spectral norms.
+    r"""Global Lipschitz upper bound: the product of the layers' spectral norms.
 
-    Since $\\lVert J(x) \\rVert_2 \\le \\prod_l \\lVert W_l \\rVert_2 \\cdot
-    \\prod_{l<D} \\sup|\\phi'|$ for every $x$,
+    Since $\lVert J(x) \rVert_2 \le \prod_l \lVert W_l \rVert_2 \cdot
+    \prod_{l<D} \sup|\phi'|$ for every $x$,
 
-    $$\\lVert f(x) - f(x') \\rVert_2 \\le
-    K^{D-1} \\prod_{l=1}^{D} \\lVert W_l \\rVert_2\\; \\lVert x - x' \\rVert_2,$$
+    $$\lVert f(x) - f(x') \rVert_2 \le
+    K^{D-1} \prod_{l=1}^{D} \lVert W_l \rVert_2\; \lVert x - x' \rVert_2,$$
 
     where $K$ is the Lipschitz constant of the activation (1 for ReLU and tanh, 1/4 for the
-    sigmoid) and $\\lVert W \\rVert_2$ the largest singular value.
+    sigmoid) and $\lVert W \rVert_2$ the largest singular value.
 
     Parameters
     ----------
     model : MLP or sequence of array_like
-        An `MLP`, or its weight matrices $W_1, \\dots, W_D$ (any shapes; only spectral norms
+        An `MLP`, or its weight matrices $W_1, \dots, W_D$ (any shapes; only spectral norms
         are used).
     activation_lipschitz : float, optional
         $K$. Default: from `model.activation` for an `MLP`, 1 for a list of weights.
@@ -294,6 +299,10 @@ def jacobian_norm_bound(
         default_k = 1.0
     if not weights or any(w.ndim != 2 for w in weights):
         raise ValueError("model must hold at least one weight matrix, each 2-D")
-    k = default_k if activation_lipschitz is None else positive_finite("activation_lipschitz", activation_lipschitz)
+    k = (
+        default_k
+        if activation_lipschitz is None
+        else positive_finite("activation_lipschitz", activation_lipschitz)
+    )
     spectral = [float(np.linalg.norm(w, ord=2)) for w in weights]
     return float(np.prod(spectral) * k ** (len(weights) - 1))

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import importlib.util
+import json
+from pathlib import Path
+
 import numpy as np
 import pytest
 from hypothesis import given
@@ -16,6 +20,7 @@ from gdguide.nets import (
     layer_gradient_norms,
     train_rnn,
 )
+
 
 def _clip_global(grads, max_norm=1.0):
     return clip_by_global_norm(grads, max_norm)[0]
@@ -143,7 +148,7 @@ def test_he_init_keeps_relu_activation_variance_over_depth():
     assert np.all((second_moments > 1.0) & (second_moments < 4.0))  # Var[z] = 2 at every layer
 
 
-# ----------------------------------------------------------------------------- vanishing / exploding
+# ------------------------------------------------------------------------ vanishing / exploding
 
 
 def _ratio(**kwargs):
@@ -154,7 +159,10 @@ def _ratio(**kwargs):
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_sigmoid_with_small_normal_init_vanishes(seed):
     assert _ratio(activation="sigmoid", init="normal", std=0.1, seed=seed) < 1e-6
-    assert _ratio(activation="sigmoid", init="normal", std=0.1, seed=seed, quantity="pre_activations") < 1e-6
+    assert (
+        _ratio(activation="sigmoid", init="normal", std=0.1, seed=seed, quantity="pre_activations")
+        < 1e-6
+    )
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
@@ -171,7 +179,10 @@ def test_tanh_with_xavier_init_keeps_weight_gradients_of_the_same_order(seed):
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_tanh_with_large_normal_init_explodes_toward_the_input(seed):
     assert _ratio(activation="tanh", init="normal", std=1.0, seed=seed) > 30
-    assert _ratio(activation="tanh", init="normal", std=1.0, seed=seed, quantity="pre_activations") > 100
+    assert (
+        _ratio(activation="tanh", init="normal", std=1.0, seed=seed, quantity="pre_activations")
+        > 100
+    )
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
@@ -231,8 +242,12 @@ def test_rnn_last_hidden_gradient_is_readout_of_output_error():
 
 def test_linear_rnn_explodes_above_and_vanishes_below_radius_one():
     x = np.random.default_rng(0).standard_normal((8, 50, 1))
-    explode = init_rnn(1, 8, 1, activation="linear", spectral_radius=1.2, seed=0).gradients(x, np.zeros(8))
-    vanish = init_rnn(1, 8, 1, activation="linear", spectral_radius=0.8, seed=0).gradients(x, np.zeros(8))
+    explode = init_rnn(1, 8, 1, activation="linear", spectral_radius=1.2, seed=0).gradients(
+        x, np.zeros(8)
+    )
+    vanish = init_rnn(1, 8, 1, activation="linear", spectral_radius=0.8, seed=0).gradients(
+        x, np.zeros(8)
+    )
     assert explode.hidden_norms[0] / explode.hidden_norms[-1] > 1e3
     assert vanish.hidden_norms[0] / vanish.hidden_norms[-1] < 1e-4
 
@@ -309,14 +324,26 @@ def test_train_rnn_is_deterministic():
         (lambda: init_mlp([3, 0]), ValueError, "layer_sizes"),
         (lambda: init_mlp([3, 2.5]), TypeError, "layer_sizes"),
         (lambda: layer_gradient_norms(0, 4, activation="relu", init="he"), ValueError, "depth"),
-        (lambda: layer_gradient_norms(2, 4, activation="relu", init="he", quantity="x"), ValueError, "quantity"),
+        (
+            lambda: layer_gradient_norms(2, 4, activation="relu", init="he", quantity="x"),
+            ValueError,
+            "quantity",
+        ),
         (lambda: init_mlp([3, 2]).forward(np.ones((2, 4))), ValueError, "x"),
         (lambda: init_mlp([3, 2]).gradients(np.ones((2, 3)), np.ones((2, 3))), ValueError, "y"),
         (lambda: init_mlp([3, 2]).forward(np.array([["a", "b", "c"]])), TypeError, "x"),
-        (lambda: MLP([np.ones((2, 3)), np.ones((2, 3))], [np.ones(2)] * 2, "relu"), ValueError, "weights"),
+        (
+            lambda: MLP([np.ones((2, 3)), np.ones((2, 3))], [np.ones(2)] * 2, "relu"),
+            ValueError,
+            "weights",
+        ),
         (lambda: init_rnn(1, 4, 1, spectral_radius=0.0), ValueError, "spectral_radius"),
         (lambda: init_rnn(1, 4, 1).forward(np.ones((2, 3))), ValueError, "x"),
-        (lambda: RNN(np.ones((2, 3)), np.ones((2, 1)), np.ones(2), np.ones((1, 2)), np.ones(1)), ValueError, "weight_hh"),
+        (
+            lambda: RNN(np.ones((2, 3)), np.ones((2, 1)), np.ones(2), np.ones((1, 2)), np.ones(1)),
+            ValueError,
+            "weight_hh",
+        ),
         (lambda: train_rnn(learning_rate=0.0), ValueError, "learning_rate"),
         (lambda: train_rnn(clip=-1.0), ValueError, "clip"),
         (lambda: train_rnn(num_steps=0), ValueError, "num_steps"),
@@ -325,3 +352,60 @@ def test_train_rnn_is_deterministic():
 def test_bad_arguments_raise_errors_naming_the_parameter(call, exc, name):
     with pytest.raises(exc, match=name):
         call()
+
+
+# ----------------------------------------------------------------------------- parity with torch
+
+PARITY = json.loads((Path(__file__).parent / "data" / "nets_parity.json").read_text())
+SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "record_parity_nets.py"
+
+
+def _compare_mlp(net, x, y, ref):
+    grads = net.gradients(x, y)
+    assert grads.loss == pytest.approx(ref["loss"], rel=1e-12)
+    for ours, theirs in zip(
+        grads.weights + grads.biases, ref["weights"] + ref["biases"], strict=True
+    ):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-10, atol=1e-15)
+    np.testing.assert_allclose(net.input_jacobian(x), ref["jacobian"], rtol=1e-10, atol=1e-15)
+
+
+def _compare_rnn(net, x, y, ref):
+    grads = net.gradients(x, y)
+    assert grads.loss == pytest.approx(ref["loss"], rel=1e-12)
+    np.testing.assert_allclose(grads.hidden_norms, ref["hidden_norms"], rtol=1e-10)
+    for key in ("grads", "grads_nn_rnn"):
+        for ours, theirs in zip(grads.as_list(), ref.get(key, ref["grads"]), strict=True):
+            np.testing.assert_allclose(ours, theirs, rtol=1e-10, atol=1e-15)
+
+
+@pytest.mark.parametrize("case", PARITY["mlp"], ids=lambda c: c["activation"])
+def test_mlp_backprop_matches_recorded_torch_autograd(case):
+    net = MLP(case["weights"], case["biases"], case["activation"])
+    _compare_mlp(net, np.array(case["x"]), np.array(case["y"]), case["torch"])
+
+
+@pytest.mark.parametrize("case", PARITY["rnn"], ids=lambda c: c["activation"])
+def test_rnn_backprop_through_time_matches_recorded_torch_autograd(case):
+    net = RNN(*(np.array(p) for p in case["params"]), activation=case["activation"])
+    _compare_rnn(net, np.array(case["x"]), np.array(case["y"]), case["torch"])
+
+
+def test_parity_data_covers_every_activation_and_uses_nn_rnn():
+    assert {c["activation"] for c in PARITY["mlp"]} == {"sigmoid", "tanh", "relu", "linear"}
+    assert "grads_nn_rnn" in next(c["torch"] for c in PARITY["rnn"] if c["activation"] == "tanh")
+
+
+@pytest.mark.frameworks
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_backprop_matches_live_torch_autograd_on_random_networks(seed):
+    pytest.importorskip("torch")
+    spec = importlib.util.spec_from_file_location("record_parity_nets", SCRIPT)
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    for activation in ("sigmoid", "tanh", "relu", "linear"):
+        net, x, y = script.mlp_case(activation, seed)
+        _compare_mlp(net, x, y, script.torch_mlp(net, x, y))
+    for activation in ("tanh", "linear"):
+        net, x, y = script.rnn_case(activation, seed)
+        _compare_rnn(net, x, y, script.torch_rnn(net, x, y))

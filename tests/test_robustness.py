@@ -31,7 +31,8 @@ def test_linear_map_estimate_approaches_spectral_norm_with_more_samples():
     W = np.random.default_rng(0).standard_normal((3, 3))
     spectral = np.linalg.norm(W, 2)
     gaps = [
-        spectral - input_sensitivity(_linear(W), np.zeros((1, 3)), radius=1.0, num_samples=s).overall
+        spectral
+        - input_sensitivity(_linear(W), np.zeros((1, 3)), radius=1.0, num_samples=s).overall
         for s in (10, 100, 10_000)
     ]
     assert gaps[0] >= gaps[1] >= gaps[2] >= 0
@@ -46,8 +47,10 @@ def test_random_directions_underestimate_in_high_dimension():
     assert est.overall < 0.3
 
 
-@pytest.mark.parametrize(("norm", "operator_norm"), [(np.inf, lambda W: np.abs(W).sum(1).max()),
-                                                     (1, lambda W: np.abs(W).sum(0).max())])
+@pytest.mark.parametrize(
+    ("norm", "operator_norm"),
+    [(np.inf, lambda W: np.abs(W).sum(1).max()), (1, lambda W: np.abs(W).sum(0).max())],
+)
 def test_inf_and_one_norm_estimates_reach_the_induced_norm_in_low_dimension(norm, operator_norm):
     W = np.random.default_rng(3).standard_normal((4, 3))
     est = input_sensitivity(_linear(W), np.zeros((2, 3)), radius=0.5, num_samples=200, norm=norm)
@@ -102,7 +105,9 @@ def test_product_bound_uses_the_activation_lipschitz_constant():
 
 def test_float32_inputs_give_float32_estimates():
     W = np.eye(3, dtype=np.float32)
-    est = input_sensitivity(_linear(W), np.ones((2, 3), dtype=np.float32), radius=0.1, num_samples=4)
+    est = input_sensitivity(
+        _linear(W), np.ones((2, 3), dtype=np.float32), radius=0.1, num_samples=4
+    )
     assert est.per_input.dtype == np.float32
     np.testing.assert_allclose(est.per_input, 1.0, rtol=1e-5)
 
@@ -140,7 +145,9 @@ def test_input_sensitivity_rejects_bad_arguments(kwargs, exc, name):
 
 def test_input_sensitivity_rejects_bad_functions_and_points():
     with pytest.raises(ValueError, match="f returned inf or NaN"):
-        input_sensitivity(lambda x: np.full(len(x), np.nan), np.ones((1, 2)), radius=0.1, num_samples=2)
+        input_sensitivity(
+            lambda x: np.full(len(x), np.nan), np.ones((1, 2)), radius=0.1, num_samples=2
+        )
     with pytest.raises(ValueError, match="f must return"):
         input_sensitivity(lambda x: x[:1], np.ones((2, 2)), radius=0.1, num_samples=2)
     with pytest.raises(ValueError, match="X must"):
