@@ -113,20 +113,22 @@ class Trajectory:
 
         True when a non-finite value appeared (`first_nonfinite_step` is not None), or the run
         ended higher than it started: last loss > first loss, or, without losses, last gradient
-        norm > first gradient norm. A bounded oscillation that does not grow (e.g. exactly at
-        $\alpha = 2/\lambda$, or the limit cycle of a clipped run) is not divergence.
+        norm > first gradient norm, by more than a relative $10^{-9}$ (rounding). A bounded
+        oscillation that does not grow (exactly at $\alpha = 2/\lambda$, or the limit cycle of
+        a clipped run) is not divergence; a finite but growing run is.
         """
         if self.first_nonfinite_step is not None:
             return True
-        if self.losses is not None:
-            return bool(self.losses[-1] > self.losses[0])
-        return bool(self.grad_norms[-1] > self.grad_norms[0])
+        first, last = (self.losses if self.losses is not None else self.grad_norms)[[0, -1]]
+        return bool(last - first > 1e-9 * abs(first))
 
     def steps_to_tolerance(self, target: ArrayLike, tol: float) -> int | None:
         r"""Return the first step $k$ with $\max_i |x_{k,i} - t_i| < $ `tol`, or None.
 
         `target` broadcasts against one iterate (a scalar works for any shape). The run may
-        leave the tolerance again later (a limit cycle); this is only the first arrival.
+        leave the tolerance again later (a limit cycle); this is only the first arrival. NaN
+        iterates never count as arrived. Raises `ValueError` if `tol` is not positive and
+        finite or `target` is not finite.
         """
         tol = positive_finite("tol", tol)
         target = float_array("target", target)
@@ -246,6 +248,10 @@ def gradient_descent(
     `first_nonfinite_step` marks where it started. Floating-point overflow and invalid-operation
     warnings are silenced inside the run (including inside `grad`, `clip`, `loss` and the
     optimizer) because they are expected and recorded; division by zero still warns.
+    Exceptions raised by `grad`, `clip` or the optimizer are not caught: a clipping rule that
+    refuses a non-finite norm (PyTorch's `error_if_nonfinite=True`, the default of
+    `gdguide.ClipByNorm`) stops the run at that step; pass `error_if_nonfinite=False` to record
+    the NaN instead.
 
     On the article's problem ($f(\theta) = \lVert X\theta - y\rVert^2$, Hessian 110) the error
     map is $\theta_{k+1} - \theta^* = (1 - 110\alpha)(\theta_k - \theta^*)$: $\alpha = 0.01$
@@ -273,6 +279,15 @@ def gradient_descent(
     >>> run = gradient_descent(problem.grad, np.zeros(1), num_steps=1000, learning_rate=0.03)
     >>> run.diverged, run.first_nonfinite_step, bool(np.isnan(run.final[0]))
     (True, 846, True)
+
+    With an optimizer (which carries its own learning rate): Adam at its paper default
+    $10^{-3}$ moves about $10^{-3}$ per step, so after 1000 steps it is still far from
+    $19/11$:
+
+    >>> from gdguide import Adam
+    >>> adam = gradient_descent(problem.grad, np.zeros(1), num_steps=1000, optimizer=Adam(1e-3))
+    >>> print(f"{adam.final[0]:.4f}")
+    0.8598
     """
     rate = _check_mode(learning_rate, optimizer)
     num_steps = positive_int("num_steps", num_steps)

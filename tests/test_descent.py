@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
+import json
+from pathlib import Path
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
@@ -124,11 +126,13 @@ def test_learning_rate_1_over_110_converges_in_one_step():
     assert article_run(1 / 110, num_steps=1).final[0] == pytest.approx(THETA_STAR, rel=1e-14)
 
 
-def test_learning_rate_1_over_55_alternates_between_zero_and_twice_the_minimizer():
-    run = article_run(1 / 55, num_steps=20)
+@pytest.mark.parametrize("num_steps", [20, 1001])
+def test_learning_rate_1_over_55_alternates_between_zero_and_twice_the_minimizer(num_steps):
+    run = article_run(1 / 55, num_steps=num_steps)
     np.testing.assert_allclose(run.params[0::2, 0], 0.0, atol=1e-12)
     np.testing.assert_allclose(run.params[1::2, 0], 2 * THETA_STAR, rtol=1e-12)
     assert run.first_nonfinite_step is None
+    assert not run.diverged
 
 
 @pytest.mark.parametrize(
@@ -491,3 +495,67 @@ def test_wrong_gradient_shape_is_an_error():
 def test_non_numeric_x0_is_a_type_error():
     with pytest.raises(TypeError, match="x0"):
         gradient_descent(lambda x: x, ["a"], num_steps=1, learning_rate=0.1)
+
+
+# --- Parity with a PyTorch training loop ----------------------------------------------------
+
+PARITY = json.loads((Path(__file__).parent / "data" / "descent_parity.json").read_text())
+PROBLEMS = {"article": article_regression(), "wall": Wall(), "cliff": RecurrentCliff()}
+
+
+def torch_style_clip(kind, c):
+    """The clip PyTorch applies: clamp, or scale by min(1, c / (norm + 1e-6))."""
+    if kind is None:
+        return None
+    if kind == "value":
+        real = getattr(gdguide, "ClipByValue", None)
+        return value_clip(c) if real is None else real(c)
+    real = getattr(gdguide, "ClipByNorm", None)
+    if real is not None:
+        return real(c, eps=1e-6)
+    return lambda g: g * min(1.0, c / (float(np.linalg.norm(g)) + 1e-6))
+
+
+@pytest.mark.parametrize("name", sorted(PARITY["runs"]))
+def test_runs_match_recorded_pytorch_sgd_loop(name):
+    rec = PARITY["runs"][name]
+    run = gradient_descent(
+        PROBLEMS[rec["problem"]].grad,
+        np.array(rec["x0"]),
+        num_steps=rec["num_steps"],
+        learning_rate=rec["learning_rate"],
+        clip=torch_style_clip(rec["clip"], rec["clip_value"]),
+    )
+    kept = np.array(rec["params"])
+    np.testing.assert_allclose(run.params[: len(kept)], kept, rtol=1e-12, atol=1e-14)
+    if rec["final"] is not None:
+        np.testing.assert_allclose(run.final, rec["final"], rtol=1e-12, atol=1e-14)
+    if rec["pre_clip_norms"]:
+        norms = rec["pre_clip_norms"]
+        np.testing.assert_allclose(run.grad_norms[: len(norms)], norms, rtol=1e-12)
+    assert run.first_nonfinite_step == rec["first_nonfinite_step"]
+
+
+@pytest.mark.frameworks
+@settings(max_examples=30)
+@given(st.floats(0.001, 0.03), st.floats(0.05, 5.0), st.sampled_from(["value", "norm"]))
+def test_article_runs_match_live_pytorch_sgd_loop(alpha, c, kind):
+    torch = pytest.importorskip("torch")
+    x, y = (
+        torch.tensor(ARTICLE_X, dtype=torch.float64),
+        torch.tensor(ARTICLE_Y, dtype=torch.float64),
+    )
+    theta = torch.zeros(1, dtype=torch.float64, requires_grad=True)
+    opt = torch.optim.SGD([theta], lr=alpha)
+    history = [theta.detach().clone().numpy()]
+    for _ in range(60):
+        opt.zero_grad()
+        ((x @ theta - y) ** 2).sum().backward()
+        if kind == "value":
+            torch.nn.utils.clip_grad_value_([theta], c)
+        else:
+            torch.nn.utils.clip_grad_norm_([theta], c)
+        opt.step()
+        history.append(theta.detach().clone().numpy())
+    run = article_run(alpha, num_steps=60, clip=torch_style_clip(kind, c))
+    np.testing.assert_allclose(run.params, np.array(history), rtol=1e-10, atol=1e-12)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
+import json
+from pathlib import Path
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
@@ -330,3 +332,49 @@ def test_finite_difference_jacobian_has_output_then_input_shape():
 def test_finite_difference_rejects_bad_eps():
     with pytest.raises(ValueError, match="eps"):
         finite_difference_gradient(Wall().loss, np.ones(2), eps=0.0)
+
+
+# --- Parity with PyTorch autograd -----------------------------------------------------------
+
+PARITY = json.loads((Path(__file__).parent / "data" / "problems_parity.json").read_text())
+BUILDERS = {
+    "article_regression": article_regression,
+    "LinearRegression": LinearRegression,
+    "Quadratic": Quadratic,
+    "Wall": Wall,
+    "RecurrentCliff": RecurrentCliff,
+}
+
+
+@pytest.mark.parametrize("case", PARITY["cases"], ids=lambda case: case["problem"])
+def test_derivatives_match_recorded_torch_autograd(case):
+    problem = BUILDERS[case["problem"]](**case["kwargs"])
+    for point in case["points"]:
+        x = np.array(point["x"])
+        assert problem.loss(x) == pytest.approx(point["loss"], rel=1e-12, abs=1e-12)
+        np.testing.assert_allclose(problem.grad(x), point["grad"], rtol=1e-12, atol=1e-10)
+        np.testing.assert_allclose(problem.hessian(x), point["hessian"], rtol=1e-12, atol=1e-10)
+
+
+@pytest.mark.frameworks
+@settings(max_examples=30)
+@given(hnp.arrays(np.float64, 3, elements=finite), st.floats(0.8, 1.2), st.integers(1, 60))
+def test_derivatives_match_live_torch_autograd(x, w, steps):
+    torch = pytest.importorskip("torch")
+    features = np.cos(np.arange(12.0)).reshape(4, 3)
+    targets, design = np.arange(4.0), torch.tensor(features)
+    cases = [
+        (Wall(), lambda t: (t**2 + t**4).sum(), x),
+        (
+            LinearRegression(features, targets, reduction="mean"),
+            lambda t: torch.nn.functional.mse_loss(design @ t, torch.tensor(targets)),
+            x,
+        ),
+        (RecurrentCliff(T=steps), lambda t: 0.5 * (t[0] ** steps - 1.0) ** 2, np.array([w])),
+    ]
+    for problem, fun, point in cases:
+        tensor = torch.tensor(point, dtype=torch.float64, requires_grad=True)
+        (grad,) = torch.autograd.grad(fun(tensor), tensor)
+        hessian = torch.autograd.functional.hessian(fun, tensor.detach())
+        np.testing.assert_allclose(problem.grad(point), grad.numpy(), rtol=1e-10, atol=1e-10)
+        np.testing.assert_allclose(problem.hessian(point), hessian.numpy(), rtol=1e-10, atol=1e-10)
