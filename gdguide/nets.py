@@ -476,16 +476,26 @@ def layer_gradient_norms(
     Notes
     -----
     Ratios `norms[0] / norms[-1]` far below 1 mean vanishing gradients, far above 1 exploding ones.
-    Sigmoid with small normal weights vanishes quickly ($\phi' \le 1/4$); tanh with
-    `std` well above $1/\sqrt{n}$ explodes toward the input; Xavier with tanh and He with ReLU keep
-    the norms of the same order over depth.
+    Measured with `depth=10, width=32` (seeds 0 to 2):
+
+    | network | weights: first / last | pre-activations: first / last |
+    |---|---|---|
+    | sigmoid, `normal`, `std=0.1` | 1.3 to 1.8 $\cdot 10^{-8}$ | 1.6 to 1.9 $\cdot 10^{-8}$ |
+    | tanh, `normal`, `std=1.0` | 85 to 120 | 190 to 245 |
+    | tanh, `xavier` | 0.72 to 0.95 | 0.29 to 0.32 |
+    | ReLU, `he` | 0.74 to 0.98 | 2.4 to 6.6 |
+    | ReLU, `normal`, `std=1.0` | 0.74 to 0.98, all norms $> 10^{12}$ | about $10^6$ |
+
+    Xavier and He keep the weight gradients of the same order over depth; the backpropagated
+    signal still drifts by a small factor (for tanh because $\tanh' < 1$ away from 0).
 
     A subtlety for ReLU (and linear) networks without biases: they are positively homogeneous, so
     $\lVert \partial L/\partial W_l \rVert$ is the same order in every layer *whatever* the weight
     scale, because $\partial L/\partial W_l = \delta_l^\top h_{l-1}$ and the growth of
     $\delta_l$ toward the input is paid back by the shrinking of $h_{l-1}$ (Glorot and Bengio
-    observed the same for weight gradients). There the explosion shows in the absolute size of
-    all gradients and in `quantity="pre_activations"`, not in the ratio of weight gradients.
+    2010, §4.2.1, make the same observation for networks in the linear regime). There the
+    explosion shows in the absolute size of all gradients and in `quantity="pre_activations"`,
+    not in the ratio of weight gradients.
 
     Examples
     --------
@@ -885,8 +895,9 @@ def train_rnn(
     global norm to 1 bounds every step by $\eta$, walks the student back into the stable region
     and the loss falls from about 8 to about 0.01. The learning rate is small enough to be stable
     near the solution; far from it only clipping helps. Clipping prevents the blow-up, it does not
-    choose the learning rate for you: with a step that is unstable at the minimum a clipped run
-    wobbles instead of converging.
+    choose the learning rate for you: with a step that is unstable at the minimum
+    (`learning_rate=1.0` here) the clipped run stays finite but its loss keeps jumping by an
+    order of magnitude or more instead of converging.
 
     Parameters
     ----------
@@ -936,6 +947,9 @@ def train_rnn(
     False
     >>> print(f"{clipped.losses[0]:.3f} -> {clipped.losses[-1]:.4f}")
     8.459 -> 0.0109
+    >>> wobbly = train_rnn(clip=1.0, learning_rate=1.0).losses[-100:]
+    >>> print(f"last 100 losses between {wobbly.min():.4f} and {wobbly.max():.4f}")
+    last 100 losses between 0.0030 and 0.0775
     """
     eta = positive_finite("learning_rate", learning_rate)
     num_steps = positive_int("num_steps", num_steps)

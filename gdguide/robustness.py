@@ -161,7 +161,8 @@ def input_sensitivity(
     `jacobian_norm_bound` a global upper bound.
 
     This measures robustness of a trained model to its inputs, not stability of training: see the
-    module description.
+    module description. `f` receives one batch of $N S$ rows, so memory grows like $N S d$;
+    split `X` for very large batches.
 
     Examples
     --------
@@ -224,7 +225,9 @@ def jacobian_sensitivity(model: MLP, X: ArrayLike) -> SensitivityEstimate:
     Notes
     -----
     For ReLU the Jacobian is piecewise constant and undefined on the kinks; the value at a kink
-    uses $\mathrm{relu}'(0) = 0$, as PyTorch does.
+    uses $\mathrm{relu}'(0) = 0$, as PyTorch does. In PyTorch the same quantity is
+    `torch.linalg.matrix_norm(torch.func.jacrev(model)(x), ord=2)` per input (the tests compare
+    `MLP.input_jacobian` with `torch.autograd.functional.jacobian`).
 
     Examples
     --------
@@ -279,8 +282,10 @@ def jacobian_norm_bound(
     -----
     The bound is valid everywhere but usually **loose**, often by orders of magnitude for deep
     networks: it assumes the top singular directions of consecutive layers line up and every unit
-    is in its steepest regime at once. Spectral normalization (Miyato et al. 2018,
-    [arXiv:1802.05957](https://arxiv.org/abs/1802.05957)) controls exactly this product; exact
+    is in its steepest regime at once (the tests check it exceeds the largest Jacobian norm of a
+    9-layer tanh network by more than 10x). Spectral normalization (Miyato et al. 2018,
+    [arXiv:1802.05957](https://arxiv.org/abs/1802.05957), in PyTorch
+    `torch.nn.utils.parametrizations.spectral_norm`) controls exactly this product; exact
     computation of the Lipschitz constant is NP-hard (Virmaux & Scaman 2018,
     [arXiv:1805.10965](https://arxiv.org/abs/1805.10965)).
 
@@ -290,6 +295,16 @@ def jacobian_norm_bound(
     >>> from gdguide import jacobian_norm_bound
     >>> print(f"{jacobian_norm_bound([np.diag([3.0, 1.0]), np.diag([1.0, 2.0])]):.6f}")  # 3 * 2
     6.000000
+
+    Sampled estimate, exact local constant and global bound on a 9-layer tanh network:
+
+    >>> from gdguide import init_mlp, input_sensitivity, jacobian_sensitivity
+    >>> net = init_mlp([16] * 9, activation="tanh", init="xavier", seed=0)
+    >>> X = np.random.default_rng(0).standard_normal((64, 16))
+    >>> sampled = input_sensitivity(net.forward, X, radius=1e-4, num_samples=100).overall
+    >>> exact = jacobian_sensitivity(net, X).overall
+    >>> print(f"{sampled:.2f} <= {exact:.2f} <= {jacobian_norm_bound(net):.1f}")
+    1.40 <= 1.70 <= 127.9
     """
     if isinstance(model, MLP):
         weights = model.weights

@@ -194,6 +194,24 @@ def test_relu_with_large_normal_init_explodes(seed):
     assert _ratio(init="normal", std=1.0, quantity="pre_activations", **common) > 1e4
 
 
+DOCSTRING_TABLE = [  # layer_gradient_norms Notes: (kwargs, weights ratio range, signal ratio range)
+    (dict(activation="sigmoid", init="normal", std=0.1), (1.3e-8, 1.8e-8), (1.6e-8, 1.9e-8)),
+    (dict(activation="tanh", init="normal", std=1.0), (85, 120), (190, 245)),
+    (dict(activation="tanh", init="xavier"), (0.72, 0.95), (0.29, 0.32)),
+    (dict(activation="relu", init="he"), (0.74, 0.98), (2.4, 6.6)),
+    (dict(activation="relu", init="normal", std=1.0), (0.74, 0.98), (5e5, 2e6)),
+]
+
+
+@pytest.mark.parametrize(("kwargs", "weights", "signal"), DOCSTRING_TABLE)
+def test_layer_gradient_norms_docstring_table_holds(kwargs, weights, signal):
+    for seed in (0, 1, 2):
+        assert weights[0] <= _ratio(seed=seed, **kwargs) <= weights[1]
+        assert signal[0] <= _ratio(seed=seed, quantity="pre_activations", **kwargs) <= signal[1]
+    if kwargs.get("std") == 1.0 and kwargs["activation"] == "relu":
+        assert layer_gradient_norms(10, 32, **kwargs).min() > 1e12
+
+
 def test_relu_weight_gradient_ratio_does_not_depend_on_weight_scale():
     # positive homogeneity: scaling all weights by c scales every dL/dW_l by the same power of c
     # when the targets are zero
@@ -291,6 +309,14 @@ def test_clipped_rnn_training_converges(task_seed):
     np.testing.assert_array_equal(
         history.clipped_grad_norms < history.grad_norms, history.grad_norms > 1.0
     )
+
+
+@pytest.mark.parametrize("task_seed", [0, 1, 2, 3])
+def test_clipped_rnn_training_with_too_large_a_step_stays_finite_but_wobbles(task_seed):
+    history = train_rnn(task_seed=task_seed, clip=_clip_global, learning_rate=1.0)
+    assert not history.diverged
+    tail = history.losses[-100:]
+    assert tail.max() > 10 * tail.min()
 
 
 def test_train_rnn_float_clip_uses_global_norm_clipping():
