@@ -1,4 +1,4 @@
-"""First-order optimizers with explicit state: SGD, momentum, Nesterov, AdaGrad, RMSprop, Adam, AdamW.
+"""First-order optimizers with explicit state: SGD, momentum, Nesterov, AdaGrad, RMSprop, Adam(W).
 
 Every optimizer is a frozen dataclass of hyperparameters with two pure methods:
 
@@ -72,7 +72,9 @@ class Optimizer(Protocol):
         """Return the initial optimizer state for `params`."""
         ...
 
-    def step(self, params: ArrayLike, grad: ArrayLike, state: Any) -> tuple[NDArray[np.floating], Any]:
+    def step(
+        self, params: ArrayLike, grad: ArrayLike, state: Any
+    ) -> tuple[NDArray[np.floating], Any]:
         """Return `(new_params, new_state)` after one update with gradient `grad`."""
         ...
 
@@ -181,7 +183,9 @@ def _step_inputs(
     return p, g.astype(p.dtype, copy=False)
 
 
-def _lerp(start: NDArray[np.floating], end: NDArray[np.floating], weight: float) -> NDArray[np.floating]:
+def _lerp(
+    start: NDArray[np.floating], end: NDArray[np.floating], weight: float
+) -> NDArray[np.floating]:
     """`start + weight (end - start)`, rounded the way `torch.lerp` rounds it."""
     if abs(weight) < 0.5:
         return start + weight * (end - start)
@@ -191,7 +195,10 @@ def _lerp(start: NDArray[np.floating], end: NDArray[np.floating], weight: float)
 def _betas(value: object) -> tuple[float, float]:
     if not isinstance(value, (tuple, list)) or len(value) != 2:
         raise TypeError(f"betas must be a pair (beta1, beta2), got {value!r}")
-    return (in_interval("betas[0]", value[0], 0.0, 1.0), in_interval("betas[1]", value[1], 0.0, 1.0))
+    return (
+        in_interval("betas[0]", value[0], 0.0, 1.0),
+        in_interval("betas[1]", value[1], 0.0, 1.0),
+    )
 
 
 def _set(obj: object, **fields: object) -> None:
@@ -316,8 +323,8 @@ class Momentum:
     Polyak's heavy ball [1] is $\theta_{k+1} = \theta_k - \alpha g_k + \beta(\theta_k -
     \theta_{k-1})$; with $\tau = 0$ and a constant $\alpha$ this is exactly the iteration above
     ($\theta_{k+1} - \theta_k = -\alpha v_{k+1}$). Sutskever et al. [2] write
-    $v \leftarrow \beta v - \alpha g,\ \theta \leftarrow \theta + v$: the same trajectory at constant
-    $\alpha$, a different one when $\alpha$ changes during training. This class matches
+    $v \leftarrow \beta v - \alpha g,\ \theta \leftarrow \theta + v$: the same trajectory at
+    constant $\alpha$, a different one when $\alpha$ changes during training. This class matches
     `torch.optim.SGD(lr, momentum, dampening)`; `optax.sgd(learning_rate, momentum)` uses the
     undamped form ($\tau = 0$, first step $v_1 = g_0$ as well, since $v_0 = 0$).
 
@@ -395,7 +402,8 @@ class Nesterov:
 
     With gradient $g_k$ at the current parameters and buffer $v$ (first step $v_1 = g_0$):
 
-    $$v_{k+1} = \beta\, v_k + g_k, \qquad \theta_{k+1} = \theta_k - \alpha\,(g_k + \beta\, v_{k+1}),$$
+    $$v_{k+1} = \beta\, v_k + g_k, \qquad
+    \theta_{k+1} = \theta_k - \alpha\,(g_k + \beta\, v_{k+1}),$$
 
     where $\alpha$ is `learning_rate` and $\beta$ is `momentum`.
 
@@ -652,7 +660,7 @@ class RMSprop:
 def _adam_update(
     opt: Adam | AdamW, p: NDArray[np.floating], g: NDArray[np.floating], state: AdamState
 ) -> tuple[NDArray[np.floating], AdamState]:
-    """The bias-corrected Adam step shared by `Adam` and `AdamW` (PyTorch's operation order)."""
+    """Take the bias-corrected Adam step shared by `Adam` and `AdamW` (PyTorch's order)."""
     beta1, beta2 = opt.betas
     t = state.count + 1
     m = _lerp(state.exp_avg, g, 1.0 - beta1)
@@ -897,7 +905,9 @@ class ClippedOptimizer:
         """Return the wrapped optimizer's initial state."""
         return self.optimizer.init(params)
 
-    def step(self, params: ArrayLike, grad: ArrayLike, state: Any) -> tuple[NDArray[np.floating], Any]:
+    def step(
+        self, params: ArrayLike, grad: ArrayLike, state: Any
+    ) -> tuple[NDArray[np.floating], Any]:
         """Clip `grad`, then take the wrapped optimizer's step."""
         g = float_array("grad", grad)
         clipped = float_array("clip(grad)", self.clip(g))
@@ -957,4 +967,3 @@ def with_clipping(
     0.500000
     """
     return ClippedOptimizer(optimizer, clip)
-

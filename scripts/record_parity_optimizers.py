@@ -47,13 +47,19 @@ CONFIGS = [
     ("AdamW", {"learning_rate": 0.01}),
     ("AdamW", {"learning_rate": 0.02, "betas": [0.8, 0.99], "weight_decay": 0.5}),
 ]
-SCALED_LR = {"SGD", "Momentum", "Nesterov"}  # their learning rates above are multiplied by 1/lambda_max
+SCALED_LR = {
+    "SGD",
+    "Momentum",
+    "Nesterov",
+}  # their learning rates above are multiplied by 1/lambda_max
 
 
 def torch_kwargs(name: str, kwargs: dict) -> dict:
     out = dict(TORCH[name][1])
     for key, value in kwargs.items():
-        key = {"learning_rate": "lr", "initial_accumulator_value": "initial_accumulator_value"}.get(key, key)
+        key = {"learning_rate": "lr", "initial_accumulator_value": "initial_accumulator_value"}.get(
+            key, key
+        )
         out[key] = tuple(value) if key == "betas" else value
     return {**out, "foreach": False}
 
@@ -116,8 +122,12 @@ def main() -> None:
             if name in SCALED_LR:
                 kwargs["learning_rate"] = kwargs["learning_rate"] / problem["lambda_max"]
             runs.append(
-                {"problem": problem["name"], "optimizer": name, "kwargs": kwargs,
-                 "params": run_torch(problem, name, kwargs)}
+                {
+                    "problem": problem["name"],
+                    "optimizer": name,
+                    "kwargs": kwargs,
+                    "params": run_torch(problem, name, kwargs),
+                }
             )
     data = {
         "torch_version": torch.__version__,

@@ -41,19 +41,24 @@ def run(opt, grad_fn, x0, num_steps):
 
 
 def make(name, **overrides):
-    defaults = {"SGD": {"learning_rate": 0.01}, "Momentum": {"learning_rate": 0.01},
-                "Nesterov": {"learning_rate": 0.01}}.get(name, {})
+    defaults = {
+        "SGD": {"learning_rate": 0.01},
+        "Momentum": {"learning_rate": 0.01},
+        "Nesterov": {"learning_rate": 0.01},
+    }.get(name, {})
     return CLASSES[name](**{**defaults, **overrides})
 
 
 ALL = [make(name) for name in CLASSES] + [
-    SGD(0.05, weight_decay=0.1), Momentum(0.01, 0.5, dampening=0.3), Adam(weight_decay=0.1),
+    SGD(0.05, weight_decay=0.1),
+    Momentum(0.01, 0.5, dampening=0.3),
+    Adam(weight_decay=0.1),
     AdaGrad(initial_accumulator_value=0.1),
 ]
 IDS = [repr(o) for o in ALL]
 
 
-# ---------------------------------------------------------------- parity with torch.optim (recorded)
+# ------------------------------------------------------- parity with torch.optim (recorded)
 
 
 def _kwargs(run_record):
@@ -64,7 +69,9 @@ def _kwargs(run_record):
 
 
 @pytest.mark.parametrize(
-    "record", PARITY["runs"], ids=[f"{r['problem']}-{r['optimizer']}-{i}" for i, r in enumerate(PARITY["runs"])]
+    "record",
+    PARITY["runs"],
+    ids=[f"{r['problem']}-{r['optimizer']}-{i}" for i, r in enumerate(PARITY["runs"])],
 )
 def test_trajectory_matches_recorded_torch_optim(record):
     problem = PARITY["problems"][record["problem"]]
@@ -90,13 +97,22 @@ TORCH_CASES = {
     "SGD": ("SGD", {"weight_decay": 0.1}, {"weight_decay": 0.1}),
     "Momentum": ("SGD", {"momentum": 0.8, "dampening": 0.1}, {"momentum": 0.8, "dampening": 0.1}),
     "Nesterov": ("SGD", {"momentum": 0.7}, {"momentum": 0.7, "nesterov": True}),
-    "AdaGrad": ("Adagrad", {"eps": 1e-6, "initial_accumulator_value": 0.2},
-                {"eps": 1e-6, "initial_accumulator_value": 0.2}),
+    "AdaGrad": (
+        "Adagrad",
+        {"eps": 1e-6, "initial_accumulator_value": 0.2},
+        {"eps": 1e-6, "initial_accumulator_value": 0.2},
+    ),
     "RMSprop": ("RMSprop", {"alpha": 0.9, "eps": 1e-5}, {"alpha": 0.9, "eps": 1e-5}),
-    "Adam": ("Adam", {"betas": (0.8, 0.95), "weight_decay": 0.05},
-             {"betas": (0.8, 0.95), "weight_decay": 0.05}),
-    "AdamW": ("AdamW", {"betas": (0.85, 0.99), "weight_decay": 0.3},
-              {"betas": (0.85, 0.99), "weight_decay": 0.3}),
+    "Adam": (
+        "Adam",
+        {"betas": (0.8, 0.95), "weight_decay": 0.05},
+        {"betas": (0.8, 0.95), "weight_decay": 0.05},
+    ),
+    "AdamW": (
+        "AdamW",
+        {"betas": (0.85, 0.99), "weight_decay": 0.3},
+        {"betas": (0.85, 0.99), "weight_decay": 0.3},
+    ),
 }
 
 
@@ -225,16 +241,22 @@ def test_replaying_from_a_saved_state_gives_the_same_trajectory(opt):
 
 
 @given(
-    grad=hnp.arrays(np.float64, st.integers(1, 6), elements=st.floats(1e-3, 1e3) | st.floats(-1e3, -1e-3)),
+    grad=hnp.arrays(
+        np.float64, st.integers(1, 6), elements=st.floats(1e-3, 1e3) | st.floats(-1e3, -1e-3)
+    ),
     learning_rate=st.floats(1e-4, 1.0),
 )
-def test_adam_and_adagrad_first_step_moves_each_coordinate_by_the_learning_rate(grad, learning_rate):
+def test_adam_and_adagrad_first_step_moves_each_coordinate_by_the_learning_rate(
+    grad, learning_rate
+):
     for opt in (Adam(learning_rate, eps=0.0), AdaGrad(learning_rate, eps=0.0)):
         new, _ = opt.step(np.zeros_like(grad), grad, opt.init(np.zeros_like(grad)))
         np.testing.assert_allclose(new, -learning_rate * np.sign(grad), rtol=1e-12)
 
 
-@pytest.mark.parametrize("equivalent", [Momentum(0.02, momentum=0.0), Nesterov(0.02, momentum=0.0)], ids=repr)
+@pytest.mark.parametrize(
+    "equivalent", [Momentum(0.02, momentum=0.0), Nesterov(0.02, momentum=0.0)], ids=repr
+)
 def test_zero_momentum_is_plain_gradient_descent(equivalent):
     a, _ = run(equivalent, article_grad, np.zeros(1), 20)
     b, _ = run(SGD(0.02), article_grad, np.zeros(1), 20)
