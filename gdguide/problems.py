@@ -542,7 +542,7 @@ def finite_difference_gradient(
     Raises
     ------
     ValueError
-        If `eps` is not positive and finite.
+        If `x` is empty or `eps` is not positive and finite.
 
     Notes
     -----
@@ -557,9 +557,11 @@ def finite_difference_gradient(
     [6.0, -1.5]
     """
     x = float_array("x", x).astype(np.float64)
+    if x.size == 0:
+        raise ValueError("x must not be empty")
     eps = np.finfo(np.float64).eps ** (1 / 3) if eps is None else positive_finite("eps", eps)
     flat = x.ravel()
-    steps = eps * np.maximum(1.0, np.abs(flat))
+    steps = (flat + eps * np.maximum(1.0, np.abs(flat))) - flat  # exactly representable steps
     columns = []
     for i in range(flat.size):
         shift = np.zeros_like(flat)
@@ -567,8 +569,7 @@ def finite_difference_gradient(
         ahead = np.asarray(fun((flat + shift).reshape(x.shape)), dtype=np.float64)
         behind = np.asarray(fun((flat - shift).reshape(x.shape)), dtype=np.float64)
         columns.append((ahead - behind) / (2 * steps[i]))
-    out_shape = columns[0].shape if columns else ()
-    return np.stack(columns, axis=-1).reshape(out_shape + x.shape) if columns else np.zeros(x.shape)
+    return np.stack(columns, axis=-1).reshape(columns[0].shape + x.shape)
 
 
 def check_grad(

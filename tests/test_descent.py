@@ -21,15 +21,13 @@ ARTICLE_Y = np.array([1, 3, 5, 7, 9])
 
 
 def value_clip(c):
-    return lambda g: np.clip(g, -c, c)
+    """gdguide's value clipping rule (the article's `np.clip(g, -c, c)`)."""
+    return gdguide.ClipByValue(c)
 
 
 def norm_clip(c):
-    def clip(g):
-        norm = float(np.linalg.norm(g))
-        return g * min(1.0, c / norm) if norm > 0 else g
-
-    return clip
+    """gdguide's norm clipping rule, g * min(1, c / ||g||)."""
+    return gdguide.ClipByNorm(c)
 
 
 class _StandInSGD:
@@ -278,6 +276,38 @@ def test_value_clipping_turns_inf_into_c_but_nan_stays():
     assert run.clipped.tolist() == [True, True]
 
 
+def test_any_callable_is_a_clip_rule():
+    lam = article_run(0.01, num_steps=400, clip=lambda g: np.clip(g, -0.5, 0.5))
+    rule = article_run(0.01, num_steps=400, clip=value_clip(0.5))
+    np.testing.assert_array_equal(lam.params, rule.params)
+    np.testing.assert_array_equal(lam.clipped, rule.clipped)
+
+
+def test_norm_clip_refusing_nonfinite_stops_the_run_and_propagating_records_nan():
+    cliff = RecurrentCliff()
+    with pytest.raises(ValueError):
+        gradient_descent(
+            cliff.grad, np.array([1e10]), num_steps=3, learning_rate=0.01, clip=norm_clip(1.0)
+        )
+    run = gradient_descent(
+        cliff.grad,
+        np.array([1e10]),
+        num_steps=3,
+        learning_rate=0.01,
+        clip=gdguide.ClipByNorm(1.0, error_if_nonfinite=False),
+    )
+    assert run.first_nonfinite_step == 0
+    assert np.isnan(run.final[0])
+
+
+def test_adam_driven_run_is_bounded_by_its_learning_rate():
+    run = gradient_descent(
+        article_regression().grad, np.zeros(1), num_steps=1000, optimizer=gdguide.Adam(1e-3)
+    )
+    assert run.final[0] == pytest.approx(0.8598, abs=5e-5)
+    assert np.abs(np.diff(run.params[:, 0])).max() <= 1e-3 * (1 + 1e-6)
+
+
 # --- The record -----------------------------------------------------------------------------
 
 
@@ -402,15 +432,13 @@ def test_trajectory_can_be_built_directly():
 # --- Optimizers and schedules ---------------------------------------------------------------
 
 
-def sgd_optimizers(lr):
-    """The stand-in, plus gdguide's own SGD once gdguide.optimizers provides it."""
-    found = [pytest.param(_StandInSGD(lr), id="stand-in")]
-    if hasattr(gdguide, "SGD"):
-        found.append(pytest.param(gdguide.SGD(lr), id="gdguide.SGD"))
-    return found
-
-
-@pytest.mark.parametrize("opt", sgd_optimizers(0.01))
+@pytest.mark.parametrize(
+    "opt",
+    [
+        pytest.param(_StandInSGD(0.01), id="stand-in"),
+        pytest.param(gdguide.SGD(0.01), id="gdguide.SGD"),
+    ],
+)
 def test_sgd_optimizer_matches_plain_descent(opt):
     problem = article_regression()
     plain = article_run(0.01, num_steps=50, clip=value_clip(0.5))
@@ -507,13 +535,7 @@ def torch_style_clip(kind, c):
     """The clip PyTorch applies: clamp, or scale by min(1, c / (norm + 1e-6))."""
     if kind is None:
         return None
-    if kind == "value":
-        real = getattr(gdguide, "ClipByValue", None)
-        return value_clip(c) if real is None else real(c)
-    real = getattr(gdguide, "ClipByNorm", None)
-    if real is not None:
-        return real(c, eps=1e-6)
-    return lambda g: g * min(1.0, c / (float(np.linalg.norm(g)) + 1e-6))
+    return gdguide.ClipByValue(c) if kind == "value" else gdguide.ClipByNorm(c, eps=1e-6)
 
 
 @pytest.mark.parametrize("name", sorted(PARITY["runs"]))

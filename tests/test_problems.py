@@ -329,9 +329,11 @@ def test_finite_difference_jacobian_has_output_then_input_shape():
     np.testing.assert_allclose(jac[1], 2 * np.ones((2, 2)), rtol=1e-9)
 
 
-def test_finite_difference_rejects_bad_eps():
+def test_finite_difference_rejects_bad_eps_and_empty_x():
     with pytest.raises(ValueError, match="eps"):
         finite_difference_gradient(Wall().loss, np.ones(2), eps=0.0)
+    with pytest.raises(ValueError, match="x must not be empty"):
+        finite_difference_gradient(Wall().loss, np.ones(0))
 
 
 # --- Parity with PyTorch autograd -----------------------------------------------------------
