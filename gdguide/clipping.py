@@ -112,13 +112,18 @@ def _chunks(array: np.ndarray) -> Iterator[np.ndarray]:
 
 
 def _sum_of_squares(array: np.ndarray, scale: float = 1.0) -> float:
-    """Sum of (x/scale)**2: BLAS dot per chunk in the array's dtype, chunks summed in float64."""
+    """Sum of (x/scale)**2: BLAS dot per chunk in the array's dtype, chunks summed in float64.
+
+    Callers silence overflow warnings: an overflow is detected and rescaled by `_l2_norm`.
+    """
+    flat = array.ravel(order="K")
+    convert = scale != 1.0 or flat.dtype.type not in (np.float32, np.float64)
     total = 0.0
-    with np.errstate(over="ignore", invalid="ignore"):  # overflow is detected and rescaled
-        for chunk in _chunks(array):
-            if scale != 1.0 or chunk.dtype not in (np.float32, np.float64):
-                chunk = chunk.astype(np.float64) / scale
-            total += float(np.dot(chunk, chunk))
+    for start in range(0, flat.size, _CHUNK):
+        chunk = flat[start : start + _CHUNK]
+        if convert:
+            chunk = chunk.astype(np.float64) / scale
+        total += float(np.dot(chunk, chunk))
     return total
 
 
@@ -188,7 +193,8 @@ def _global_norm_and_coefficient(
     p = _norm_type(norm_type)
     eps_value = nonnegative_finite("eps", eps)
     strict = _flag("error_if_nonfinite", error_if_nonfinite)
-    total = _combine([_array_norm(a, p) for a in arrays], p)
+    with np.errstate(over="ignore", invalid="ignore"):  # overflow is detected and rescaled
+        total = _combine([_array_norm(a, p) for a in arrays], p)
     dtype = np.result_type(*{a.dtype for a in arrays})
     if strict and not math.isfinite(total):
         raise ValueError(
@@ -198,17 +204,21 @@ def _global_norm_and_coefficient(
     return total, _coefficient(total, limit, eps_value, dtype)
 
 
-def _scale_(array: np.ndarray, coef: float) -> None:
-    if not coef >= 1.0:  # also true for NaN
-        with np.errstate(invalid="ignore"):  # inf * 0 -> NaN is the documented result
+def _scale_all_(arrays: list[np.ndarray], coef: float) -> None:
+    """Multiply every array by `coef` in place, unless `coef >= 1` (NaN multiplies)."""
+    if coef >= 1.0:
+        return
+    with np.errstate(invalid="ignore"):  # inf * 0 -> NaN is the documented result
+        for array in arrays:
             np.multiply(array, array.dtype.type(coef), out=array)
 
 
-def _scaled_copy(array: np.ndarray, coef: float) -> np.ndarray:
+def _scaled_copies(arrays: list[np.ndarray], coef: float) -> list[np.ndarray]:
+    """New arrays equal to `coef * array` (plain copies when `coef >= 1`)."""
     if coef >= 1.0:
-        return array.copy()
+        return [array.copy() for array in arrays]
     with np.errstate(invalid="ignore"):
-        return np.multiply(array, array.dtype.type(coef))
+        return [np.multiply(array, array.dtype.type(coef)) for array in arrays]
 
 
 # --------------------------------------------------------------------------- by value
@@ -415,7 +425,7 @@ def clip_by_norm(
     """
     array = float_array("grad", grad)
     norm, coef = _global_norm_and_coefficient([array], max_norm, norm_type, eps, error_if_nonfinite)
-    return _scaled_copy(array, coef), norm
+    return _scaled_copies([array], coef)[0], norm
 
 
 def clip_by_global_norm(
@@ -525,7 +535,7 @@ def clip_by_global_norm(
     """
     arrays, _ = _as_arrays("grads", grads)
     total, coef = _global_norm_and_coefficient(arrays, max_norm, norm_type, eps, error_if_nonfinite)
-    return [_scaled_copy(a, coef) for a in arrays], total
+    return _scaled_copies(arrays, coef), total
 
 
 def clip_by_global_norm_(
@@ -597,8 +607,7 @@ def clip_by_global_norm_(
     """
     arrays = _writable_arrays("grads", grads)
     total, coef = _global_norm_and_coefficient(arrays, max_norm, norm_type, eps, error_if_nonfinite)
-    for array in arrays:
-        _scale_(array, coef)
+    _scale_all_(arrays, coef)
     return total
 
 
