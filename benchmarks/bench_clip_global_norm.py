@@ -5,7 +5,7 @@ runs. Every run starts from the same values (restored untimed) with max_norm = h
 every method really multiplies. Peak extra memory is measured with tracemalloc, which sees numpy's
 data allocations. A benchmark: it prints a table and never asserts a time.
 
-    .venv/bin/python benchmarks/bench_clip_global_norm.py [--repeats 7] [--values 80e6] [--arrays 200]
+    .venv/bin/python benchmarks/bench_clip_global_norm.py [--repeats 7] [--values 80e6]
 
 On processors where the environment sets OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE (old OpenBLAS
 workarounds), numpy's BLAS runs an older kernel; compare with both unset in that one command:
@@ -47,7 +47,7 @@ def openblas_kernel() -> str:
 
 
 def make_gradients(total: int, count: int) -> list[np.ndarray]:
-    """`count` float32 arrays, sizes spread geometrically (biases to embeddings), ~`total` values."""
+    """Return `count` float32 arrays of geometrically spread sizes, about `total` values."""
     rng = np.random.default_rng(0)
     sizes = np.geomspace(1.0, 2_000.0, count)
     sizes = np.maximum((sizes / sizes.sum() * total / 64).astype(int), 1) * 64
@@ -75,6 +75,12 @@ def peak_extra_bytes(run, restore) -> int:
     tracemalloc.stop()
     del result
     return peak
+
+
+def print_row(cells: list[str], widths: list[int]) -> None:
+    first = f"{cells[0]:<{widths[0]}}"
+    rest = [f"{c:>{w}}" for c, w in zip(cells[1:], widths[1:], strict=True)]
+    print("| " + " | ".join([first, *rest]) + " |")
 
 
 def main() -> None:
@@ -120,29 +126,51 @@ def main() -> None:
         torch_norm = float(torch_clip())
         restore()
         ours_norm = clip_by_global_norm_(grads, max_norm, eps=1e-6)
-        exact = float(np.sqrt(sum(np.dot(b.ravel().astype(np.float64), b.ravel().astype(np.float64)) for b in backup)))
+        exact = float(
+            np.sqrt(
+                sum(
+                    np.dot(b.ravel().astype(np.float64), b.ravel().astype(np.float64))
+                    for b in backup
+                )
+            )
+        )
 
     best = best_times(methods, restore, repeats)
     torch_time = best.get("torch clip_grad_norm_(foreach=True)")
     rows = [[name, seconds, peaks.get(name)] for name, seconds in best.items()]
 
     values = sum(g.size for g in grads)
-    print(f"{len(grads)} float32 arrays, {values / 1e6:.1f} M values ({values * 4 / 2**20:.0f} MiB), "
-          f"largest {largest / 2**20:.1f} MiB; best of {repeats}; numpy {np.__version__}"
-          + (f", torch {torch.__version__} ({torch.get_num_threads()} thread)" if torch is not None else ""))
-    print(f"OpenBLAS kernel: {openblas_kernel()}; OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', '(unset)')}"
-          f", OPENBLAS_L2_SIZE={os.environ.get('OPENBLAS_L2_SIZE', '(unset)')}")
+    print(
+        f"{len(grads)} float32 arrays, {values / 1e6:.1f} M values ({values * 4 / 2**20:.0f} MiB), "
+        f"largest {largest / 2**20:.1f} MiB; best of {repeats}; numpy {np.__version__}"
+        + (
+            f", torch {torch.__version__} ({torch.get_num_threads()} thread)"
+            if torch is not None
+            else ""
+        )
+    )
+    coretype = os.environ.get("OPENBLAS_CORETYPE", "(unset)")
+    l2_size = os.environ.get("OPENBLAS_L2_SIZE", "(unset)")
+    print(
+        f"OpenBLAS kernel: {openblas_kernel()}; "
+        f"OPENBLAS_CORETYPE={coretype}, OPENBLAS_L2_SIZE={l2_size}"
+    )
     print()
-    print(f"| {'method':<40} | {'best ms':>8} | {'/ torch':>7} | {'peak extra MiB':>14} | {'/ largest':>9} |")
-    print(f"|{'-' * 42}|{'-' * 10}|{'-' * 9}|{'-' * 16}|{'-' * 11}|")
+    widths = [40, 8, 7, 14, 9]
+    print_row(["method", "best ms", "/ torch", "peak extra MiB", "/ largest"], widths)
+    print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
     for name, seconds, peak in rows:
         ratio = f"{seconds / torch_time:.2f}x" if torch_time else "-"
         memory = f"{peak / 2**20:.2f}" if peak is not None else "-"
         share = f"{peak / largest:.3f}" if peak is not None else "-"
-        print(f"| {name:<40} | {seconds * 1e3:8.1f} | {ratio:>7} | {memory:>14} | {share:>9} |")
+        print_row([name, f"{seconds * 1e3:.1f}", ratio, memory, share], widths)
     if torch is not None:
-        print(f"\npre-clip norm, relative error against a float64 sum: gdguide "
-              f"{abs(ours_norm - exact) / exact:.1e}, torch {abs(torch_norm - exact) / exact:.1e}")
+        print(
+            f"\npre-clip norm, relative error against a float64 sum: gdguide "
+            f"{abs(ours_norm - exact) / exact:.1e}, torch {abs(torch_norm - exact) / exact:.1e}"
+        )
+    print(f"(in place / torch target: <= 1.2x; largest array {largest / 2**20:.1f} MiB)")
+
 
 if __name__ == "__main__":
     main()

@@ -4,14 +4,14 @@ Every function takes numpy arrays (float16/32/64 keep their dtype; integers beco
 returns the **pre-clip** norm where it has one, like PyTorch, TensorFlow and optax do. Copying
 functions never modify their input; the in-place variants carry PyTorch's trailing underscore.
 
-| gdguide | rule | closest framework API |
+| function | rule | framework counterpart |
 |---|---|---|
-| [`clip_by_value`][gdguide.clipping.clip_by_value] | $g_j \leftarrow \min(\max(g_j, -c), c)$ | `torch.nn.utils.clip_grad_value_`, Keras `clipvalue` |
-| [`clip_by_norm`][gdguide.clipping.clip_by_norm] | $g \leftarrow g \min(1, c/\lVert g\rVert)$ for one array | `tf.clip_by_norm`, Keras `clipnorm` (per variable) |
-| [`clip_by_global_norm`][gdguide.clipping.clip_by_global_norm] | the same with the norm of all arrays together | `torch.nn.utils.clip_grad_norm_`, `optax.clip_by_global_norm`, `tf.clip_by_global_norm`, Keras `global_clipnorm` |
-| [`adaptive_clip`][gdguide.clipping.adaptive_clip] | unit-wise, relative to the weight norm | `optax.adaptive_grad_clip` |
-| [`clip_per_example`][gdguide.clipping.clip_per_example] | clip each example, then sum | `optax.per_example_global_norm_clip` |
-| [`autoclip_threshold`][gdguide.clipping.autoclip_threshold] | percentile of the norm history | AutoClip (Seetharaman et al. 2020) |
+| `clip_by_value` | $\min(\max(g_j, -c), c)$ per entry | `clip_grad_value_`, Keras `clipvalue` |
+| `clip_by_norm` | $g \min(1, c/\lVert g\rVert)$ per array | `tf.clip_by_norm`, Keras `clipnorm` |
+| `clip_by_global_norm` | one norm over all arrays | `clip_grad_norm_`, optax, `global_clipnorm` |
+| `adaptive_clip` | unit-wise, relative to the weight norm | `optax.adaptive_grad_clip` |
+| `clip_per_example` | clip each example, then sum | `optax.per_example_global_norm_clip` |
+| `autoclip_threshold` | percentile of the norm history | AutoClip (Seetharaman et al. 2020) |
 
 Defaults differ from PyTorch on purpose: no epsilon in the coefficient (what TensorFlow and optax
 compute; `eps=1e-6` reproduces PyTorch), a non-finite norm raises (`error_if_nonfinite=True`), and
@@ -57,6 +57,7 @@ NormType = float | str
 # Elements per BLAS call when summing squares: float32 partial sums stay short (accurate) and
 # are accumulated in float64, with no temporary larger than one chunk.
 _CHUNK = 1 << 16
+_VECDOT = getattr(np, "vecdot", None)  # numpy >= 2.0; older numpy loops over chunks
 
 
 # --------------------------------------------------------------------------- input handling
@@ -74,7 +75,9 @@ def _writable_arrays(name: str, grads: object) -> list[np.ndarray]:
     if isinstance(grads, np.ndarray):
         return [writable_float_array(name, grads)]
     if not isinstance(grads, (list, tuple)):
-        raise TypeError(f"{name} must be an ndarray or a list of ndarrays, got {type(grads).__name__}")
+        raise TypeError(
+            f"{name} must be an ndarray or a list of ndarrays, got {type(grads).__name__}"
+        )
     if len(grads) == 0:
         raise ValueError(f"{name} is empty: there is no gradient to clip")
     arrays = [writable_float_array(f"{name}[{i}]", g) for i, g in enumerate(grads)]
@@ -117,18 +120,18 @@ def _sum_of_squares(array: np.ndarray, scale: float = 1.0) -> float:
     Callers silence overflow warnings: an overflow is detected and rescaled by `_l2_norm`.
     """
     flat = array.ravel(order="K")
-    convert = scale != 1.0 or flat.dtype.type not in (np.float32, np.float64)
-    total = 0.0
-    for start in range(0, flat.size, _CHUNK):
-        chunk = flat[start : start + _CHUNK]
-        if convert:
-            chunk = chunk.astype(np.float64) / scale
-        total += float(np.dot(chunk, chunk))
-    return total
+    if scale != 1.0 or flat.dtype.type not in (np.float32, np.float64) or _VECDOT is None:
+        pieces = (flat[i : i + _CHUNK] for i in range(0, flat.size, _CHUNK))
+        if scale != 1.0 or flat.dtype.type not in (np.float32, np.float64):
+            pieces = (p.astype(np.float64) / scale for p in pieces)
+        return math.fsum(float(np.dot(p, p)) for p in pieces)
+    rows = flat.size // _CHUNK  # one vecdot call: a BLAS dot per row of a (rows, _CHUNK) view
+    head, tail = flat[: rows * _CHUNK].reshape(rows, _CHUNK), flat[rows * _CHUNK :]
+    return float(_VECDOT(head, head).sum(dtype=np.float64)) + float(np.dot(tail, tail))
 
 
 def _max_abs(array: np.ndarray) -> float:
-    """max |x| without a temporary; NaN if any entry is NaN."""
+    """Max |x| without a temporary; NaN if any entry is NaN."""
     if array.size == 0:
         return 0.0
     high, low = float(array.max()), float(array.min())
@@ -154,7 +157,7 @@ def _l1_norm(array: np.ndarray) -> float:
 
 
 def _array_norm(array: np.ndarray, p: float) -> float:
-    """The p-norm (p in {1, 2, inf}) of one array as a Python float."""
+    """Return the p-norm (p in {1, 2, inf}) of one array as a Python float."""
     if p == 2.0:
         return _l2_norm(array)
     return _l1_norm(array) if p == 1.0 else _max_abs(array)
@@ -186,7 +189,11 @@ def _coefficient(total: float, max_norm: float, eps: float, dtype: np.dtype) -> 
 
 
 def _global_norm_and_coefficient(
-    arrays: list[np.ndarray], max_norm: object, norm_type: object, eps: object, error_if_nonfinite: object
+    arrays: list[np.ndarray],
+    max_norm: object,
+    norm_type: object,
+    eps: object,
+    error_if_nonfinite: object,
 ) -> tuple[float, float]:
     """Validate the options, compute the pre-clip total norm and the scale coefficient."""
     limit = positive_finite("max_norm", max_norm)
@@ -214,7 +221,7 @@ def _scale_all_(arrays: list[np.ndarray], coef: float) -> None:
 
 
 def _scaled_copies(arrays: list[np.ndarray], coef: float) -> list[np.ndarray]:
-    """New arrays equal to `coef * array` (plain copies when `coef >= 1`)."""
+    """Return new arrays equal to `coef * array` (plain copies when `coef >= 1`)."""
     if coef >= 1.0:
         return [array.copy() for array in arrays]
     with np.errstate(invalid="ignore"):
@@ -224,7 +231,9 @@ def _scaled_copies(arrays: list[np.ndarray], coef: float) -> list[np.ndarray]:
 # --------------------------------------------------------------------------- by value
 
 
-def clip_by_value(grads: Grads, clip_value: float) -> NDArray[np.floating] | list[NDArray[np.floating]]:
+def clip_by_value(
+    grads: Grads, clip_value: float
+) -> NDArray[np.floating] | list[NDArray[np.floating]]:
     r"""Clamp every gradient entry to $[-c, c]$ and return a copy.
 
     $$g_j \leftarrow \min\bigl(\max(g_j, -c),\ c\bigr)$$
@@ -623,7 +632,9 @@ def _unit_norms(array: np.ndarray, output_axis: int | tuple[int, ...], label: st
     try:
         kept = tuple(np.lib.array_utils.normalize_axis_index(int(k), array.ndim) for k in kept)
     except np.exceptions.AxisError:
-        raise ValueError(f"output_axis={output_axis!r} is out of range for {label} with shape {array.shape}") from None
+        raise ValueError(
+            f"output_axis={output_axis!r} is out of range for {label} with shape {array.shape}"
+        ) from None
     reduced = tuple(k for k in range(array.ndim) if k not in kept)
     return np.sqrt(np.sum(squares, axis=reduced, keepdims=True))
 
@@ -734,11 +745,15 @@ def adaptive_clip(
 def _batched(name: str, per_example_grads: object) -> tuple[list[np.ndarray], bool, int]:
     arrays, single = _as_arrays(name, per_example_grads)
     if arrays[0].ndim == 0 or arrays[0].shape[0] == 0:
-        raise ValueError(f"{name} needs a leading example axis of length >= 1, got shape {arrays[0].shape}")
+        raise ValueError(
+            f"{name} needs a leading example axis of length >= 1, got shape {arrays[0].shape}"
+        )
     batch = arrays[0].shape[0]
     for i, a in enumerate(arrays):
         if a.ndim == 0 or a.shape[0] != batch:
-            raise ValueError(f"{name}[{i}] has shape {a.shape}; every array needs {batch} examples on axis 0")
+            raise ValueError(
+                f"{name}[{i}] has shape {a.shape}; every array needs {batch} examples on axis 0"
+            )
     return arrays, single, batch
 
 
@@ -814,7 +829,9 @@ def clip_per_example(
     norms = np.sqrt(sum(np.einsum("ij,ij->i", f, f, dtype=np.float64) for f in flats))
     bad = np.flatnonzero(~np.isfinite(norms))
     if strict and bad.size:
-        raise ValueError(f"per-example gradient norms are non-finite for examples {bad[:10].tolist()}")
+        raise ValueError(
+            f"per-example gradient norms are non-finite for examples {bad[:10].tolist()}"
+        )
     factor = np.divide(c, norms, out=np.ones_like(norms), where=norms > c)
     with np.errstate(invalid="ignore"):
         sums = [np.einsum("i,i...->...", factor.astype(a.dtype), a) for a in arrays]
@@ -964,7 +981,9 @@ class ClipByNorm:
         object.__setattr__(self, "max_norm", positive_finite("max_norm", self.max_norm))
         object.__setattr__(self, "norm_type", _norm_type(self.norm_type))
         object.__setattr__(self, "eps", nonnegative_finite("eps", self.eps))
-        object.__setattr__(self, "error_if_nonfinite", _flag("error_if_nonfinite", self.error_if_nonfinite))
+        object.__setattr__(
+            self, "error_if_nonfinite", _flag("error_if_nonfinite", self.error_if_nonfinite)
+        )
 
     def __call__(self, grad: ArrayLike) -> NDArray[np.floating]:
         """Return a copy of `grad` with norm at most `max_norm`."""

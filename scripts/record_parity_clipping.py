@@ -73,7 +73,9 @@ def torch_clip_grad_norm(arrays, max_norm, norm_type) -> dict:
         p.grad = torch.from_numpy(a.copy())
         params.append(p)
     p_type = float("inf") if norm_type == "inf" else norm_type
-    total = torch.nn.utils.clip_grad_norm_(params, max_norm, p_type, error_if_nonfinite=False, foreach=True)
+    total = torch.nn.utils.clip_grad_norm_(
+        params, max_norm, p_type, error_if_nonfinite=False, foreach=True
+    )
     try:
         grads = [torch.from_numpy(a.copy()) for a in arrays]
         torch.nn.utils.get_total_norm(grads, p_type, error_if_nonfinite=True)
@@ -111,7 +113,13 @@ def torch_clip_value() -> list[dict]:
 
 def agc_inputs() -> dict[str, np.ndarray]:
     rng = np.random.default_rng(7)
-    shapes = {"bias": (3,), "dense": (4, 3), "conv": (2, 2, 3, 5), "multihead": (4, 2, 3), "zero_w": (3, 2)}
+    shapes = {
+        "bias": (3,),
+        "dense": (4, 3),
+        "conv": (2, 2, 3, 5),
+        "multihead": (4, 2, 3),
+        "zero_w": (3, 2),
+    }
     grads = {k: rng.standard_normal(s) * 0.3 for k, s in shapes.items()}
     params = {k: rng.standard_normal(s) for k, s in shapes.items()}
     params["zero_w"] = np.zeros(shapes["zero_w"])
@@ -144,7 +152,9 @@ def optax_per_example(max_norm: float, dtype) -> dict:
     grads[0][2] = 0.0
     grads[1][2] = 0.0  # example 2 has zero gradient
     grads = [g.astype(dtype) for g in grads]
-    total, num_clipped = optax.per_example_global_norm_clip([jnp.asarray(g) for g in grads], max_norm)
+    total, num_clipped = optax.per_example_global_norm_clip(
+        [jnp.asarray(g) for g in grads], max_norm
+    )
     return {
         "max_norm": max_norm,
         "grads": [encode(g) for g in grads],
@@ -156,12 +166,19 @@ def optax_per_example(max_norm: float, dtype) -> dict:
 def main() -> None:
     inputs = fixed_inputs()
     record = {
-        "versions": {"torch": torch.__version__, "optax": optax.__version__, "jax": jax.__version__},
+        "versions": {
+            "torch": torch.__version__,
+            "optax": optax.__version__,
+            "jax": jax.__version__,
+        },
         "inputs": {k: [encode(a) for a in v] for k, v in inputs.items()},
         "clip_grad_norm": [],
         "optax_clip_by_global_norm": [],
         "clip_grad_value": torch_clip_value(),
-        "optax_adaptive_grad_clip": [optax_agc(0.05, 1e-3, np.float64), optax_agc(0.05, 1e-3, np.float32)],
+        "optax_adaptive_grad_clip": [
+            optax_agc(0.05, 1e-3, np.float64),
+            optax_agc(0.05, 1e-3, np.float32),
+        ],
         "optax_per_example_global_norm_clip": [
             optax_per_example(1.0, np.float64),
             optax_per_example(1.0, np.float32),
@@ -169,9 +186,13 @@ def main() -> None:
     }
     for name, max_norm, norm_type in CASES:
         case = {"input": name, "max_norm": max_norm, "norm_type": norm_type}
-        record["clip_grad_norm"].append(case | torch_clip_grad_norm(inputs[name], max_norm, norm_type))
+        record["clip_grad_norm"].append(
+            case | torch_clip_grad_norm(inputs[name], max_norm, norm_type)
+        )
         if norm_type == 2.0:
-            record["optax_clip_by_global_norm"].append(case | optax_clip_by_global_norm(inputs[name], max_norm))
+            record["optax_clip_by_global_norm"].append(
+                case | optax_clip_by_global_norm(inputs[name], max_norm)
+            )
     OUT.parent.mkdir(parents=True, exist_ok=True)
     OUT.write_text(json.dumps(record, indent=1, allow_nan=False) + "\n")
     print(f"wrote {OUT} ({OUT.stat().st_size} bytes)")

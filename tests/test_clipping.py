@@ -39,7 +39,10 @@ def reference_norm(arrays: list[np.ndarray], p: float) -> float:
     return float(np.linalg.norm(flat, ord=p))
 
 
-def float_arrays(dtype=st.sampled_from([np.float32, np.float64]), max_dims=3):
+FLOAT_DTYPES = st.sampled_from([np.float32, np.float64])
+
+
+def float_arrays(dtype=FLOAT_DTYPES, max_dims=3):
     return dtype.flatmap(
         lambda dt: hnp.arrays(
             dt,
@@ -92,7 +95,9 @@ def test_clip_by_norm_keeps_direction(grad, fraction):
     assume(norm > 1e-3)
     clipped, returned = clip_by_norm(grad, fraction * norm)
     assert returned == pytest.approx(norm, rel=rtol_for([grad]))
-    np.testing.assert_allclose(clipped, grad * np.float64(fraction), rtol=rtol_for([grad]), atol=1e-30)
+    np.testing.assert_allclose(
+        clipped, grad * np.float64(fraction), rtol=rtol_for([grad]), atol=1e-30
+    )
     assert np.all(np.sign(clipped) == np.sign(grad))
 
 
@@ -117,7 +122,10 @@ def test_norm_types_match_numpy_norm_of_all_entries(p):
 @pytest.mark.parametrize("p", NORM_TYPES)
 def test_in_place_and_copying_global_norm_agree(p):
     rng = np.random.default_rng(4)
-    grads = [rng.standard_normal((5, 4)).astype(np.float32), rng.standard_normal(9).astype(np.float32)]
+    grads = [
+        rng.standard_normal((5, 4)).astype(np.float32),
+        rng.standard_normal(9).astype(np.float32),
+    ]
     copies, norm = clip_by_global_norm(grads, 0.7, norm_type=p)
     assert clip_by_global_norm_(grads, 0.7, norm_type=p) == norm
     for a, b in zip(grads, copies, strict=True):
@@ -233,10 +241,15 @@ def test_inf_norm_zeroes_finite_entries_and_nans_infinite_ones_when_allowed(eps)
 
 
 def test_inf_norm_type_reports_max_abs_and_nan_beats_inf():
-    assert clip_by_global_norm([np.array([1.0, -7.0]), np.array([3.0])], 100.0, norm_type="inf")[1] == 7.0
+    assert (
+        clip_by_global_norm([np.array([1.0, -7.0]), np.array([3.0])], 100.0, norm_type="inf")[1]
+        == 7.0
+    )
     nan_and_inf = [np.array([np.inf]), np.array([np.nan])]
     for p in NORM_TYPES:
-        assert math.isnan(clip_by_global_norm(nan_and_inf, 1.0, norm_type=p, error_if_nonfinite=False)[1])
+        assert math.isnan(
+            clip_by_global_norm(nan_and_inf, 1.0, norm_type=p, error_if_nonfinite=False)[1]
+        )
 
 
 def test_empty_gradient_list_raises_unlike_pytorch():
@@ -375,7 +388,9 @@ def test_adaptive_clip_keeps_list_structure_and_checks_shapes():
 @given(
     st.integers(1, 6).flatmap(
         lambda b: st.lists(
-            hnp.arrays(np.float64, st.tuples(st.just(b), st.integers(1, 3)), elements=st.floats(-10, 10)),
+            hnp.arrays(
+                np.float64, st.tuples(st.just(b), st.integers(1, 3)), elements=st.floats(-10, 10)
+            ),
             min_size=1,
             max_size=3,
         )
@@ -387,7 +402,10 @@ def test_clip_per_example_sums_individually_clipped_examples(grads, c):
     for b in range(grads[0].shape[0]):
         example = [g[b] for g in grads]
         assert norms[b] == pytest.approx(reference_norm(example, 2.0), rel=1e-12)
-    expected = [sum(clip_by_global_norm([g[b] for g in grads], c)[0][k] for b in range(len(norms))) for k in range(len(grads))]
+    expected = [
+        sum(clip_by_global_norm([g[b] for g in grads], c)[0][k] for b in range(len(norms)))
+        for k in range(len(grads))
+    ]
     for t, e in zip(total, expected, strict=True):
         np.testing.assert_allclose(t, e, rtol=1e-12, atol=1e-12)
 
@@ -401,10 +419,14 @@ def test_clip_per_example_single_array_and_errors():
         clip_per_example([np.ones((3, 2)), np.ones((2, 2))], 1.0)
     with pytest.raises(ValueError, match="per_example_grads"):
         clip_per_example(np.array(1.0), 1.0)
-    nan_total, _ = clip_per_example(np.array([[np.nan, 1.0], [1.0, 1.0]]), 1.0, error_if_nonfinite=False)
-    # as in optax, a NaN example is added unscaled: NaN where it is NaN, its finite entries as they are
+    nan_total, _ = clip_per_example(
+        np.array([[np.nan, 1.0], [1.0, 1.0]]), 1.0, error_if_nonfinite=False
+    )
+    # as in optax, a NaN example is added unscaled: NaN where it is NaN, finite entries as they are
     assert np.isnan(nan_total[0]) and nan_total[1] == pytest.approx(1.0 + 0.5**0.5, rel=1e-15)
-    inf_total, _ = clip_per_example(np.array([[np.inf, 1.0], [1.0, 0.0]]), 2.0, error_if_nonfinite=False)
+    inf_total, _ = clip_per_example(
+        np.array([[np.inf, 1.0], [1.0, 0.0]]), 2.0, error_if_nonfinite=False
+    )
     assert np.isnan(inf_total[0]) and inf_total[1] == 0.0
 
 
@@ -452,7 +474,11 @@ def test_autoclip_threshold_rejects_bad_input(history, percentile, match):
         (lambda: clip_by_norm(np.ones(2), 1.0, norm_type=3), ValueError, "norm_type"),
         (lambda: clip_by_norm(np.ones(2), 1.0, norm_type="fro"), ValueError, "norm_type"),
         (lambda: clip_by_norm(np.ones(2), 1.0, eps=-1e-6), ValueError, "eps"),
-        (lambda: clip_by_norm(np.ones(2), 1.0, error_if_nonfinite="no"), TypeError, "error_if_nonfinite"),
+        (
+            lambda: clip_by_norm(np.ones(2), 1.0, error_if_nonfinite="no"),
+            TypeError,
+            "error_if_nonfinite",
+        ),
         (lambda: clip_by_norm(np.array([1 + 1j]), 1.0), TypeError, "grad"),
         (lambda: clip_by_global_norm("abc", 1.0), TypeError, "grads"),
         (lambda: clip_by_global_norm([np.ones(2)], np.nan), ValueError, "max_norm"),
@@ -510,7 +536,9 @@ def _close(actual: np.ndarray, expected: np.ndarray) -> None:
     np.testing.assert_allclose(actual, expected, rtol=rtol, atol=0, equal_nan=True)
 
 
-@pytest.mark.parametrize("case", PARITY["clip_grad_norm"], ids=lambda c: f"{c['input']}-{c['max_norm']}-{c['norm_type']}")
+@pytest.mark.parametrize(
+    "case", PARITY["clip_grad_norm"], ids=lambda c: f"{c['input']}-{c['max_norm']}-{c['norm_type']}"
+)
 def test_eps_1e_6_reproduces_torch_clip_grad_norm(case):
     grads = _inputs(case["input"])
     kwargs = {"norm_type": case["norm_type"], "eps": 1e-6}
@@ -532,9 +560,13 @@ def test_torch_at_threshold_case_is_bit_exact():
     np.testing.assert_array_equal(clipped[0], decode(case["clipped"][0]))
 
 
-@pytest.mark.parametrize("case", PARITY["optax_clip_by_global_norm"], ids=lambda c: f"{c['input']}-{c['max_norm']}")
+@pytest.mark.parametrize(
+    "case", PARITY["optax_clip_by_global_norm"], ids=lambda c: f"{c['input']}-{c['max_norm']}"
+)
 def test_default_reproduces_optax_clip_by_global_norm(case):
-    clipped, norm = clip_by_global_norm(_inputs(case["input"]), case["max_norm"], error_if_nonfinite=False)
+    clipped, norm = clip_by_global_norm(
+        _inputs(case["input"]), case["max_norm"], error_if_nonfinite=False
+    )
     assert norm == pytest.approx(float(decode(case["total_norm"])), rel=3e-7, nan_ok=True)
     for ours, theirs in zip(clipped, case["clipped"], strict=True):
         _close(ours, decode(theirs))
@@ -552,7 +584,9 @@ def test_clip_by_value_reproduces_torch_clip_grad_value(record):
 OPTAX_AXES = {"multihead": (1, 2)}  # optax reduces only axis 0 of 3-D arrays
 
 
-@pytest.mark.parametrize("record", PARITY["optax_adaptive_grad_clip"], ids=lambda r: r["grads"]["dense"]["dtype"])
+@pytest.mark.parametrize(
+    "record", PARITY["optax_adaptive_grad_clip"], ids=lambda r: r["grads"]["dense"]["dtype"]
+)
 def test_adaptive_clip_reproduces_optax_adaptive_grad_clip(record):
     for name, expected in record["clipped"].items():
         g, w = decode(record["grads"][name]), decode(record["params"][name])
@@ -561,7 +595,9 @@ def test_adaptive_clip_reproduces_optax_adaptive_grad_clip(record):
         _close(ours, decode(expected))
 
 
-@pytest.mark.parametrize("record", PARITY["optax_per_example_global_norm_clip"], ids=lambda r: r["grads"][0]["dtype"])
+@pytest.mark.parametrize(
+    "record", PARITY["optax_per_example_global_norm_clip"], ids=lambda r: r["grads"][0]["dtype"]
+)
 def test_clip_per_example_reproduces_optax(record):
     grads = [decode(g) for g in record["grads"]]
     total, norms = clip_per_example(grads, record["max_norm"])
@@ -617,13 +653,21 @@ def test_live_optax_global_norm_agc_and_per_example_match(seed):
         np.testing.assert_allclose(a, np.asarray(b), rtol=1e-6)
 
     rng = np.random.default_rng(seed)
-    g, w = rng.standard_normal((3, 3, 4, 5)).astype(np.float32), rng.standard_normal((3, 3, 4, 5)).astype(np.float32)
+    g, w = (
+        rng.standard_normal((3, 3, 4, 5)).astype(np.float32),
+        rng.standard_normal((3, 3, 4, 5)).astype(np.float32),
+    )
     agc = optax.adaptive_grad_clip(0.02)
     theirs_agc, _ = agc.update({"k": jnp.asarray(g)}, agc.init({"k": w}), {"k": jnp.asarray(w)})
     np.testing.assert_allclose(adaptive_clip(g, w, 0.02), np.asarray(theirs_agc["k"]), rtol=1e-5)
 
-    batch = [rng.standard_normal((5, 3)).astype(np.float32), rng.standard_normal((5, 2, 2)).astype(np.float32)]
-    theirs_sum, clipped_count = optax.per_example_global_norm_clip([jnp.asarray(b) for b in batch], 1.5)
+    batch = [
+        rng.standard_normal((5, 3)).astype(np.float32),
+        rng.standard_normal((5, 2, 2)).astype(np.float32),
+    ]
+    theirs_sum, clipped_count = optax.per_example_global_norm_clip(
+        [jnp.asarray(b) for b in batch], 1.5
+    )
     ours_sum, norms = clip_per_example(batch, 1.5)
     for a, b in zip(ours_sum, theirs_sum, strict=True):
         np.testing.assert_allclose(a, np.asarray(b), rtol=1e-5, atol=1e-6)
