@@ -51,8 +51,6 @@ __all__ = [
     "clip_per_example",
 ]
 
-Grads = ArrayLike | Sequence[ArrayLike]
-NormType = float | str
 
 # Elements per BLAS call when summing squares: float32 partial sums stay short (accurate) and
 # are accumulated in float64, with no temporary larger than one chunk.
@@ -232,7 +230,7 @@ def _scaled_copies(arrays: list[np.ndarray], coef: float) -> list[np.ndarray]:
 
 
 def clip_by_value(
-    grads: Grads, clip_value: float
+    grads: ArrayLike | Sequence[ArrayLike], clip_value: float
 ) -> NDArray[np.floating] | list[NDArray[np.floating]]:
     r"""Clamp every gradient entry to $[-c, c]$ and return a copy.
 
@@ -356,7 +354,7 @@ def clip_by_norm(
     grad: ArrayLike,
     max_norm: float,
     *,
-    norm_type: NormType = 2.0,
+    norm_type: float | str = 2.0,
     eps: float = 0.0,
     error_if_nonfinite: bool = True,
 ) -> tuple[NDArray[np.floating], float]:
@@ -432,16 +430,18 @@ def clip_by_norm(
     ...
     ValueError: the gradient norm is nan (non-finite), so it cannot be clipped; ...
     """
+    if isinstance(grad, (list, tuple)) and any(isinstance(g, np.ndarray) for g in grad):
+        raise TypeError("grad must be one array; use clip_by_global_norm for a list of arrays")
     array = float_array("grad", grad)
     norm, coef = _global_norm_and_coefficient([array], max_norm, norm_type, eps, error_if_nonfinite)
     return _scaled_copies([array], coef)[0], norm
 
 
 def clip_by_global_norm(
-    grads: Grads,
+    grads: ArrayLike | Sequence[ArrayLike],
     max_norm: float,
     *,
-    norm_type: NormType = 2.0,
+    norm_type: float | str = 2.0,
     eps: float = 0.0,
     error_if_nonfinite: bool = True,
 ) -> tuple[list[NDArray[np.floating]], float]:
@@ -502,15 +502,19 @@ def clip_by_global_norm(
 
     Clipping never repairs NaN: check `isfinite` or skip the step.
 
-    **Accuracy and speed.** Per-array norms, no concatenated copy: squares are summed by BLAS
-    `dot` over chunks of 65,536 entries in the array's own dtype, and the chunk sums in float64,
-    so float32 gradients are never copied to float64 and the relative error stays near $10^{-8}$
-    even for $10^7$ entries (PyTorch 2.13 on CPU accumulates a whole tensor in float32; we measured
-    $\approx 5\cdot 10^{-4}$ relative error for $2\cdot 10^7$ entries). If the squares overflow or
-    underflow (float32 entries beyond $\approx 10^{19}$), the norm is recomputed scaled by
-    $\max|g|$, so it stays finite where the true norm is. The per-array norms are combined with
-    `math.hypot`. The result is a Python float (float64); the coefficient is cast to each array's
-    dtype before multiplying, and arrays are multiplied only when it is below 1.
+    **Accuracy.** Per-array norms, no concatenated copy: squares are summed by BLAS `dot` over
+    rows of 65,536 entries in the array's own dtype and the row sums in float64, so float32
+    gradients are never copied to float64 and the relative error stays near $10^{-8}$ even for
+    $10^7$ entries. PyTorch 2.13 on CPU accumulates each tensor in float32: we measured relative
+    errors of $2.4\cdot 10^{-5}$ on 80 M values and $5\cdot 10^{-4}$ on one tensor of
+    $2\cdot 10^{7}$ entries. If the squares overflow or underflow (float32 entries beyond about
+    $10^{19}$ or below $10^{-19}$), the norm is recomputed scaled by $\max|g|$, so it stays
+    finite and accurate where the true norm is; PyTorch returns `inf` there. Per-array norms are
+    combined with `math.hypot` (`math.fsum` for $p = 1$). The norm is returned as a Python
+    float. With `eps = 0` the coefficient is computed in float64 and cast to each array's dtype;
+    with `eps > 0` it is computed like PyTorch, in the arrays' dtype as
+    $\min\bigl(1, c\cdot\mathrm{fl}(1/\mathrm{fl}(N+\varepsilon))\bigr)$, which is why
+    `eps=1e-6` matches PyTorch bit for bit when the norms agree.
 
     References
     ----------
@@ -551,7 +555,7 @@ def clip_by_global_norm_(
     grads: np.ndarray | Sequence[np.ndarray],
     max_norm: float,
     *,
-    norm_type: NormType = 2.0,
+    norm_type: float | str = 2.0,
     eps: float = 0.0,
     error_if_nonfinite: bool = True,
 ) -> float:
@@ -591,10 +595,13 @@ def clip_by_global_norm_(
 
     Notes
     -----
-    Nothing is copied: one pass reads every array to compute the norms (BLAS `dot` on chunks of
-    a raveled view; only a non-contiguous array is copied, chunk by chunk is not possible
-    there), and a second pass multiplies in place, only when $N + \varepsilon > c$. Peak extra
-    memory is one chunk (256 KiB in float32), or one array if it is non-contiguous.
+    Nothing is copied for contiguous float32/float64 arrays: one pass reads every array to
+    compute the norms (BLAS `dot` on 65,536-entry rows of a raveled view) and a second pass
+    multiplies in place, only when the coefficient is below 1. Peak extra memory is a few
+    kilobytes; a non-contiguous array is raveled into one temporary copy (at most the largest
+    array), and float16 is converted to float64 one chunk at a time. On 80 M float32 values in
+    200 arrays, one thread, this runs within about 1.1x the time of
+    `torch.nn.utils.clip_grad_norm_(foreach=True)` (see `benchmarks/bench_clip_global_norm.py`).
 
     References
     ----------
@@ -640,8 +647,8 @@ def _unit_norms(array: np.ndarray, output_axis: int | tuple[int, ...], label: st
 
 
 def adaptive_clip(
-    grads: Grads,
-    params: Grads,
+    grads: ArrayLike | Sequence[ArrayLike],
+    params: ArrayLike | Sequence[ArrayLike],
     clipping: float,
     *,
     eps: float = 1e-3,
@@ -758,7 +765,7 @@ def _batched(name: str, per_example_grads: object) -> tuple[list[np.ndarray], bo
 
 
 def clip_per_example(
-    per_example_grads: Grads,
+    per_example_grads: ArrayLike | Sequence[ArrayLike],
     max_norm: float,
     *,
     error_if_nonfinite: bool = True,
@@ -973,7 +980,7 @@ class ClipByNorm:
     """
 
     max_norm: float
-    norm_type: NormType = 2.0
+    norm_type: float | str = 2.0
     eps: float = 0.0
     error_if_nonfinite: bool = True
 

@@ -17,6 +17,20 @@ sys.exit(0 if sys.version_info >= (3, 11) else 1)
 PY
 
 [ -x .venv/bin/python ] || "$python" -m venv .venv
+
+# The site renders its math to HTML at build time with KaTeX, pinned by package-lock.json.
+case ",$extras," in
+    *,docs,* | *,dev,*)
+        if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+            command -v npm >/dev/null 2>&1 || {
+                echo "setup: building the site needs Node.js >= 18 with npm (KaTeX renders the math)" >&2
+                exit 1
+            }
+            echo "setup: installing KaTeX from package-lock.json (npm ci) ..."
+            npm ci --no-audit --no-fund --loglevel=error
+        fi
+        ;;
+esac
 stamp=".venv/.gdguide-installed-$(echo "$extras" | tr ',' '-')"
 fingerprint="$(cat pyproject.toml requirements/constraints.txt | sha256sum | cut -c1-16)"
 if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$fingerprint" ]; then

@@ -480,6 +480,7 @@ def test_autoclip_threshold_rejects_bad_input(history, percentile, match):
             "error_if_nonfinite",
         ),
         (lambda: clip_by_norm(np.array([1 + 1j]), 1.0), TypeError, "grad"),
+        (lambda: clip_by_norm([np.ones(2), np.ones(3)], 1.0), TypeError, "grad must be one"),
         (lambda: clip_by_global_norm("abc", 1.0), TypeError, "grads"),
         (lambda: clip_by_global_norm([np.ones(2)], np.nan), ValueError, "max_norm"),
         (lambda: clip_by_global_norm_(np.ones(2).tolist(), 1.0), TypeError, r"grads\[0\]"),

@@ -1,0 +1,132 @@
+"""MkDocs hook: render all math to HTML at build time with KaTeX (no math JavaScript for readers).
+
+`pymdownx.arithmatex` (generic mode) leaves `<span class="arithmatex">\\(...\\)</span>` and
+`<div class="arithmatex">\\[...\\]</div>` in pages and in mkdocstrings' docstrings;
+`gdguide_notebooks.py` wraps notebook math the same way. After each page is rendered (and after
+the search index has taken its text, which keeps the TeX source), every formula of the page goes
+to one long-lived `node docs/hooks/katex_render.mjs` process per build; KaTeX comes from the npm
+lockfile (`npm ci`). A TeX error or a KaTeX strict-mode finding is a warning, so
+`mkdocs build --strict` fails on it. Pages with math link `assets/katex/katex.min.css`; the CSS
+(font-display: swap, woff2 fonts only) and its fonts are copied into the site after the build.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import logging
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+log = logging.getLogger("mkdocs.hooks.gdguide_katex")
+
+ROOT = Path(__file__).resolve().parents[2]
+KATEX_DIR = ROOT / "node_modules" / "katex"
+RENDERER = Path(__file__).with_name("katex_render.mjs")
+CSS_PATH = "assets/katex/katex.min.css"
+MATH = re.compile(
+    r'<span class="arithmatex">\\\((?P<inline>.*?)\\\)</span>'
+    r'|<div class="arithmatex">\\\[(?P<display>.*?)\\\]</div>',
+    re.DOTALL,
+)
+
+
+class KatexRenderer:
+    """A `node` process that renders batches of formulas (one request line per page)."""
+
+    def __init__(self) -> None:
+        node = shutil.which("node")
+        if node is None or not (KATEX_DIR / "package.json").is_file():
+            raise RuntimeError(
+                "KaTeX is rendered at build time: needs `node` on PATH and `npm ci` run in "
+                f"{ROOT} (scripts/setup.sh does it)"
+            )
+        self.process = subprocess.Popen(
+            [node, str(RENDERER), str(KATEX_DIR)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            encoding="utf-8",
+        )
+
+    def render(self, items: list[dict]) -> list[dict]:
+        self.process.stdin.write(json.dumps({"items": items}, ensure_ascii=False) + "\n")
+        self.process.stdin.flush()
+        answer = self.process.stdout.readline()
+        if not answer:
+            raise RuntimeError("the KaTeX renderer (node) stopped")
+        return json.loads(answer)["results"]
+
+    def close(self) -> None:
+        if self.process.poll() is None:
+            self.process.stdin.close()
+            self.process.wait(timeout=10)
+
+
+_renderer: KatexRenderer | None = None
+
+
+def render_math(page_html: str, where: str) -> tuple[str, int]:
+    """Replace every arithmatex formula in `page_html` by KaTeX's HTML; return it and the count."""
+    global _renderer
+    found = list(MATH.finditer(page_html))
+    if not found:
+        return page_html, 0
+    if _renderer is None:
+        _renderer = KatexRenderer()
+    items = [
+        {"tex": html.unescape(m["inline"] if m["inline"] is not None else m["display"]),
+         "display": m["display"] is not None}
+        for m in found
+    ]
+    results = _renderer.render(items)
+    pieces, last = [], 0
+    for match, item, result in zip(found, items, results):
+        pieces.append(page_html[last : match.start()])
+        last = match.end()
+        if "error" in result:
+            log.warning("%s: KaTeX cannot render %r: %s", where, item["tex"], result["error"])
+            pieces.append(match.group(0))
+            continue
+        for warning in result.get("warnings", []):
+            log.warning("%s: KaTeX (strict) in %r: %s", where, item["tex"], warning)
+        rendered = result["html"]
+        pieces.append(f'<div class="arithmatex">{rendered}</div>' if item["display"] else rendered)
+    pieces.append(page_html[last:])
+    return "".join(pieces), len(found)
+
+
+def on_post_page(output, page, config):
+    output, count = render_math(output, page.file.src_uri)
+    if count:
+        depth = "../" * page.url.count("/") if not page.url.endswith("404.html") else "/"
+        link = f'<link rel="stylesheet" href="{depth}{CSS_PATH}">'
+        output = output.replace("</head>", f"{link}\n</head>", 1)
+    return output
+
+
+def katex_css() -> str:
+    """KaTeX's stylesheet with `font-display: swap`, reduced to the woff2 fonts every browser reads."""
+    css = (KATEX_DIR / "dist" / "katex-swap.min.css").read_text(encoding="utf-8")
+    return re.sub(r',url\(fonts/[^)]+\.(?:woff|ttf)\) format\("(?:woff|truetype)"\)', "", css)
+
+
+def on_post_build(config):
+    global _renderer
+    if _renderer is not None:
+        _renderer.close()
+        _renderer = None
+    target = Path(config.site_dir) / "assets" / "katex"
+    (target / "fonts").mkdir(parents=True, exist_ok=True)
+    (target / "katex.min.css").write_text(katex_css(), encoding="utf-8")
+    for font in (KATEX_DIR / "dist" / "fonts").glob("*.woff2"):
+        shutil.copy2(font, target / "fonts" / font.name)
+
+
+def on_build_error(error):
+    global _renderer
+    if _renderer is not None:
+        _renderer.process.kill()
+        _renderer = None

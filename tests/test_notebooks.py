@@ -1,0 +1,104 @@
+"""Notebooks (docs/<lang>/notebooks/*.ipynb): stored clean, executed here with errors failing, and
+rendered by mkdocs-jupyter into pages that obey the site's rules.
+
+Choice: notebooks are stored *without* outputs and executed by mkdocs-jupyter at every build
+(`execute: true`, `allow_errors: false`, its cache off), so a page can never show stale output or
+figures. These tests execute them once more on their own with nbclient, so that a failing cell is
+reported as a failing notebook test with its traceback rather than only as a failed site build.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+
+ROOT = Path(__file__).resolve().parents[1]
+DOCS = ROOT / "docs"
+NOTEBOOKS = sorted(p for p in DOCS.glob("*/notebooks/*.ipynb"))
+ALLOWED_METADATA = {"kernelspec", "language_info"}
+ENGLISH_PLACEHOLDER = "No description has been provided for this image"
+
+
+def rel(path: Path) -> str:
+    return str(path.relative_to(DOCS))
+
+
+async def execute(path: Path, slots: asyncio.Semaphore) -> nbformat.NotebookNode:
+    notebook = nbformat.read(path, as_version=4)
+    async with slots:
+        await NotebookClient(notebook, timeout=120, kernel_name="python3", allow_errors=False,
+                             resources={"metadata": {"path": str(path.parent)}}).async_execute()
+    return notebook
+
+
+async def execute_all(paths: list[Path]) -> list:
+    slots = asyncio.Semaphore(2)  # two kernels at a time: one per core
+    return await asyncio.gather(*(execute(p, slots) for p in paths), return_exceptions=True)
+
+
+@pytest.fixture(scope="module")
+def executed() -> dict:
+    """Every notebook executed once: the notebook, or the exception its execution raised."""
+    return dict(zip(NOTEBOOKS, asyncio.run(execute_all(NOTEBOOKS))))
+
+
+def test_there_are_notebooks_in_both_languages():
+    assert {p.parts[-3] for p in NOTEBOOKS} == {"zh", "en"}
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=rel)
+def test_notebook_is_stored_without_outputs_and_normalized(path):
+    data = json.loads(path.read_text(encoding="utf-8"))
+    nbformat.validate(nbformat.reads(path.read_text(encoding="utf-8"), as_version=4))
+    assert set(data["metadata"]) <= ALLOWED_METADATA
+    assert data["metadata"]["kernelspec"]["name"] == "python3"
+    for cell in data["cells"]:
+        if cell["cell_type"] == "code":
+            assert cell["outputs"] == [] and cell["execution_count"] is None, "clear outputs"
+        assert set(cell["metadata"]) <= {"tags"}, "strip cell metadata"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=rel)
+def test_notebook_executes_without_errors(executed, path):
+    notebook = executed[path]
+    if isinstance(notebook, BaseException):
+        raise notebook  # CellExecutionError carries the failing cell and its traceback
+    outputs = [o for c in notebook.cells if c.cell_type == "code" for o in c.outputs]
+    assert not [o for o in outputs if o.output_type == "error"]
+    assert not [o for o in outputs if o.get("name") == "stderr"], "a notebook cell wrote to stderr"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=rel)
+def test_notebook_page_is_rendered_self_contained_and_downloadable(built_site, path):
+    lang, name = path.parts[-3], path.stem
+    page_dir = (built_site if lang == "zh" else built_site / "en") / "notebooks" / name
+    html = (page_dir / "index.html").read_text(encoding="utf-8")
+    article = html[html.index("<article") : html.index("</article>")]
+    assert "jp-Notebook" in article and '"cell_type"' not in article
+    assert (page_dir / path.name).read_bytes() == path.read_bytes()
+    assert f'href="{path.name}" download' in article
+    assert "<style" not in article and "<script" not in article
+    assert ENGLISH_PLACEHOLDER not in html
+    assert "data:image" not in article  # figures are files next to the page
+    assert len(html.encode()) < 150_000  # mkdocs-jupyter's inline CSS alone was ~575 KB
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=rel)
+def test_notebook_figures_have_alt_text_in_the_page_language(built_site, path):
+    lang, name = path.parts[-3], path.stem
+    page_dir = (built_site if lang == "zh" else built_site / "en") / "notebooks" / name
+    html = (page_dir / "index.html").read_text(encoding="utf-8")
+    notebook = nbformat.read(path, as_version=4)
+    assert "plt.show()" not in "".join(c.source for c in notebook.cells) or "<img " in html
+    for alt, src in re.findall(r'<img alt="([^"]*)" src="([^"]+)"', html):
+        assert alt and (page_dir / src).is_file()
+        assert bool(re.search(r"[\u4e00-\u9fff]", alt)) == (lang == "zh"), alt
