@@ -192,6 +192,15 @@ def _lerp(
     return end - (end - start) * (1.0 - weight)
 
 
+def _ratio(num: NDArray[np.floating], den: NDArray[np.floating]) -> NDArray[np.floating]:
+    """Return `num / den`, with 0 where `den == 0` (only possible with `eps = 0`).
+
+    A zero denominator means every gradient so far was zero in that coordinate (or its square
+    underflowed), so the step there is 0; PyTorch returns NaN (0/0) or inf there.
+    """
+    return np.divide(num, den, out=np.zeros_like(num), where=den != 0)
+
+
 def _betas(value: object) -> tuple[float, float]:
     if not isinstance(value, (tuple, list)) or len(value) != 2:
         raise TypeError(f"betas must be a pair (beta1, beta2), got {value!r}")
@@ -525,7 +534,8 @@ class AdaGrad:
     **inside** the root, $g/\sqrt{G + \epsilon}$, and default to $G_0 = 0.1$, $\epsilon = 10^{-7}$
     (Keras also $\alpha = 10^{-3}$). Because $G$ only grows, the effective step
     $\alpha/\sqrt{G}$ decays like $1/\sqrt{k}$; the first step has size $\approx \alpha$ in every
-    coordinate whatever the gradient's scale.
+    coordinate whatever the gradient's scale. With $\epsilon = 0$, a coordinate whose gradients
+    have all been zero gets a zero step (PyTorch computes $0/0$ = NaN there).
 
     References
     ----------
@@ -569,7 +579,7 @@ class AdaGrad:
         """Return `(new_params, new_state)` after one AdaGrad step."""
         p, g = _step_inputs(params, grad, state, AdaGradState)
         total = state.sum_of_squares + g * g
-        new_p = p - self.learning_rate * g / (np.sqrt(total) + self.eps)
+        new_p = p - _ratio(self.learning_rate * g, np.sqrt(total) + self.eps)
         return new_p, AdaGradState(state.count + 1, total)
 
 
@@ -609,7 +619,8 @@ class RMSprop:
     $g/\sqrt{s + \epsilon}$ (**inside** the root) with $\rho = 0.9$, $\epsilon = 10^{-7}$,
     $\alpha = 10^{-3}$; `optax.rmsprop` also puts $\epsilon$ inside by default
     (`eps_in_sqrt=True`, decay 0.9, $\epsilon = 10^{-8}$). Nothing is bias-corrected: the first
-    step is $\alpha\, g/(\sqrt{1-\rho}\,|g|) = 10\alpha$ per coordinate at $\rho = 0.99$.
+    step is $\alpha\, g/(\sqrt{1-\rho}\,|g|) = 10\alpha$ per coordinate at $\rho = 0.99$. With
+    $\epsilon = 0$ a coordinate whose gradients have all been zero gets a zero step (PyTorch: NaN).
 
     With a constant step the update is close to $\alpha\,\mathrm{sign}(g)$ once $s$ tracks $g^2$,
     so on a deterministic problem RMSprop does not settle: it ends in a limit cycle of amplitude
@@ -653,7 +664,7 @@ class RMSprop:
         """Return `(new_params, new_state)` after one RMSprop step."""
         p, g = _step_inputs(params, grad, state, RMSpropState)
         avg = state.square_avg * self.alpha + (1.0 - self.alpha) * g * g
-        new_p = p - self.learning_rate * g / (np.sqrt(avg) + self.eps)
+        new_p = p - _ratio(self.learning_rate * g, np.sqrt(avg) + self.eps)
         return new_p, RMSpropState(state.count + 1, avg)
 
 
@@ -667,7 +678,7 @@ def _adam_update(
     v = state.exp_avg_sq * beta2 + (1.0 - beta2) * g * g
     step_size = opt.learning_rate / (1.0 - beta1**t)
     denom = np.sqrt(v) / math.sqrt(1.0 - beta2**t) + opt.eps
-    return p - step_size * m / denom, AdamState(t, m, v)
+    return p - _ratio(step_size * m, denom), AdamState(t, m, v)
 
 
 @dataclass(frozen=True)
@@ -712,7 +723,8 @@ class Adam:
     matches `torch.optim.Adam` (with `amsgrad=False`) to rounding. Keras uses $\epsilon = 10^{-7}$
     and adds it to $\sqrt{v_t}$ *before* bias correction (the paper's "$\hat\epsilon$" variant,
     $\alpha_t = \alpha\sqrt{1-\beta_2^t}/(1-\beta_1^t)$); d2l uses $\epsilon = 10^{-6}$. These
-    choices only matter when $\sqrt{\hat v}$ is near $\epsilon$.
+    choices only matter when $\sqrt{\hat v}$ is near $\epsilon$. With $\epsilon = 0$, a coordinate
+    whose gradients have all been zero gets a zero step (PyTorch: $0/0$ = NaN).
 
     Each coordinate moves by at most about $\alpha$ per step (exactly $\alpha$ at $t = 1$), so the
     distance covered in $T$ steps is bounded by roughly $\alpha T$ whatever the gradient's scale:
