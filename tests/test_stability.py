@@ -346,6 +346,22 @@ def test_sweep_rejects_bad_arguments():
         lr_sweep(article_grad, np.zeros(1), [0.1], num_steps=1, loss=lambda x: x)
     with pytest.raises(ValueError, match=r"grad\(x\)"):
         lr_sweep(lambda x: np.zeros(3), np.zeros(1), [0.1], num_steps=1)
+    for name, kwargs in [
+        ("grad", {"grad": 1.0}),
+        ("loss", {"loss": 1.0}),
+        ("optimizer", {"optimizer": 1.0}),
+    ]:
+        with pytest.raises(TypeError, match=name):
+            lr_sweep(
+                **{"grad": article_grad, **kwargs},
+                x0=np.zeros(1),
+                learning_rates=[0.1],
+                num_steps=1,
+            )
+    with pytest.raises(TypeError, match="hvp"):
+        largest_eigenvalue(np.eye(2), 2)
+    with pytest.raises(TypeError, match="grad"):
+        hessian_vector_product(None, np.zeros(1), np.ones(1))
 
 
 # ---------------------------------------------------------------- find_divergence_boundary
@@ -413,3 +429,21 @@ def test_boundary_rejects_invalid_bracket():
 
 def test_boundary_record_estimate_is_midpoint():
     assert DivergenceBoundary(low=1.0, high=2.0, num_runs=2).estimate == 1.5
+
+
+@pytest.mark.frameworks
+@given(x=hnp.arrays(np.float64, 4, elements=st.floats(-2, 2)), seed=st.integers(0, 1000))
+def test_live_hvp_matches_torch_autograd(x, seed):
+    torch = pytest.importorskip("torch")
+    v = np.random.default_rng(seed).standard_normal(4)
+
+    def f(z):
+        return (z**4).sum() + torch.sin(z[0]) * torch.cos(z[1]) * z[2] + (z[:-1] * z[1:]).sum()
+
+    def grad(z):
+        t = torch.tensor(z, requires_grad=True)
+        return torch.autograd.grad(f(t), t)[0].numpy()
+
+    _, exact = torch.autograd.functional.hvp(f, torch.tensor(x), torch.tensor(v))
+    got = hessian_vector_product(grad, x, v)
+    np.testing.assert_allclose(got, exact.numpy(), rtol=1e-6, atol=1e-6 * np.linalg.norm(v))
