@@ -707,7 +707,10 @@ def find_divergence_boundary(
     $\ln K/(T\lambda_{\max})$: it is an upper bound that tightens like $1/T$. When one mode
     carries all of the measure (a one-dimensional quadratic, as in the article) $K = 1$ and the
     test is exact for every $T$, up to rounding. Use `max_stable_lr` for the exact value on a
-    quadratic; this function is the empirical check.
+    quadratic; this function is the empirical check. With momentum (`optimizer`) the bias can
+    have the other sign: just below the threshold a slowly decaying, oscillating mode can end a
+    finite run above its starting measure (heavy ball, $\beta = 0.9$, 3000 steps on the article's
+    problem: 0.0345446 against the exact 0.0345455).
 
     Examples
     --------
