@@ -30,8 +30,8 @@ import importlib.util
 import io
 import re
 from dataclasses import dataclass
-from pathlib import Path
 from doctest import ELLIPSIS, NORMALIZE_WHITESPACE
+from pathlib import Path
 
 import pytest
 from hypothesis import settings
@@ -88,10 +88,14 @@ def evaluate_python(example) -> str | None:
     if block.not_run is not None:
         if block.output is not None:
             return "a not-run block cannot show an output block (nothing would check it)"
-        pytest.skip(block.not_run)
-    missing = [name for name in frameworks_imported(block.source) if importlib.util.find_spec(name) is None]
+        raise pytest.skip.Exception(block.not_run, _use_item_location=True)  # report the page line
+    missing = [
+        name for name in frameworks_imported(block.source) if importlib.util.find_spec(name) is None
+    ]
     if missing:
-        pytest.skip(f"needs {', '.join(missing)} (not installed)")
+        raise pytest.skip.Exception(
+            f"needs {', '.join(missing)} (not installed)", _use_item_location=True
+        )
     code = compile("\n" * example.line + block.source, example.path, "exec")
     printed = io.StringIO()
     with contextlib.redirect_stdout(printed):
@@ -105,8 +109,10 @@ def evaluate_python(example) -> str | None:
         return "empty ```output block (a block that prints nothing has no output block)"
     if printed != block.output:
         diff = difflib.unified_diff(
-            block.output.splitlines(keepends=True), printed.splitlines(keepends=True),
-            "output block on the page", "printed by the code",
+            block.output.splitlines(keepends=True),
+            printed.splitlines(keepends=True),
+            "output block on the page",
+            "printed by the code",
         )
         return "printed output differs from the output block:\n" + "".join(diff)
     return None
@@ -142,8 +148,12 @@ class PageParser:
                 end = fence.end if output is None else output.end
                 yield Region(fence.start, end, block, evaluate_python)
             elif info == "output" and i not in consumed:
-                yield Region(fence.start, fence.end, OrphanOutput(str(fence.lexemes["source"])),
-                             evaluate_orphan_output)
+                yield Region(
+                    fence.start,
+                    fence.end,
+                    OrphanOutput(str(fence.lexemes["source"])),
+                    evaluate_orphan_output,
+                )
 
 
 def fresh_script_namespace(namespace: dict) -> None:
@@ -171,7 +181,7 @@ pytest_collect_file = (_docstrings + pages).pytest()
 
 @pytest.fixture(scope="session")
 def built_site(tmp_path_factory):
-    """Both languages built once per test session with `mkdocs build --strict` (scripts/build_site.py)."""
+    """Both languages, built once per test session by scripts/build_site.py (strict)."""
     spec = importlib.util.spec_from_file_location("build_site", ROOT / "scripts" / "build_site.py")
     build_site = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(build_site)

@@ -41,9 +41,15 @@ def main() -> None:
             cpu = os.times()
             seconds = build_site.build(site)
             cpu_after = os.times()
-            children = (cpu_after.children_user + cpu_after.children_system
-                        - cpu.children_user - cpu.children_system)
-            rows.append((run, time.perf_counter() - wall, seconds["zh"], seconds["en"], children, load))
+            children = (
+                cpu_after.children_user
+                + cpu_after.children_system
+                - cpu.children_user
+                - cpu.children_system
+            )
+            rows.append(
+                (run, time.perf_counter() - wall, seconds["zh"], seconds["en"], children, load)
+            )
         pages, size = site_size(site)
     print(f"bilingual site build, {os.cpu_count()} CPUs, {pages} HTML pages, {size / 1e6:.1f} MB")
     print(f"{'run':>8} {'wall s':>8} {'zh s':>7} {'en s':>7} {'CPU s':>7} {'load':>6}")

@@ -37,18 +37,37 @@ def build(site_dir: Path | str, *, strict: bool = True) -> dict[str, float]:
 
     def run(lang: str) -> tuple[float, int, str]:
         shutil.rmtree(staging[lang], ignore_errors=True)
-        command = [sys.executable, "-m", "mkdocs", "build", "-q", "-f", str(CONFIGS[lang]),
-                   "-d", str(staging[lang])] + (["--strict"] if strict else [])
+        command = [
+            sys.executable,
+            "-m",
+            "mkdocs",
+            "build",
+            "-q",
+            "-f",
+            str(CONFIGS[lang]),
+            "-d",
+            str(staging[lang]),
+        ] + (["--strict"] if strict else [])
         started = time.perf_counter()
-        done = subprocess.run(command, cwd=ROOT, env=env, stdout=subprocess.PIPE,
-                              stderr=subprocess.STDOUT, text=True, encoding="utf-8")
+        done = subprocess.run(
+            command,
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            encoding="utf-8",
+        )
         return time.perf_counter() - started, done.returncode, done.stdout
 
     with ThreadPoolExecutor(max_workers=len(CONFIGS)) as pool:  # one process per language
-        results = dict(zip(CONFIGS, pool.map(run, CONFIGS)))
+        results = dict(zip(CONFIGS, pool.map(run, CONFIGS), strict=True))
     seconds = {lang: result[0] for lang, result in results.items()}
-    failures = [f"--- mkdocs build -f {CONFIGS[lang].name} failed:\n{log}"
-                for lang, (_, code, log) in results.items() if code != 0]
+    failures = [
+        f"--- mkdocs build -f {CONFIGS[lang].name} failed:\n{log}"
+        for lang, (_, code, log) in results.items()
+        if code != 0
+    ]
     if failures:
         for path in staging.values():
             shutil.rmtree(path, ignore_errors=True)
@@ -69,7 +88,9 @@ def build(site_dir: Path | str, *, strict: bool = True) -> dict[str, float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--site-dir", default=str(ROOT / "site"), help="output folder (default: site/)")
+    parser.add_argument(
+        "--site-dir", default=str(ROOT / "site"), help="output folder (default: site/)"
+    )
     args = parser.parse_args()
     try:
         seconds = build(args.site_dir)

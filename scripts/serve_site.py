@@ -91,8 +91,11 @@ def main() -> None:
         threading.Thread(target=watch, args=(site,), daemon=True).start()
     handler = functools.partial(SiteHandler, directory=str(site))
     with ThreadingHTTPServer(("127.0.0.1", args.port), handler) as server:
-        print(f"serving http://127.0.0.1:{args.port}/ (中文) and http://127.0.0.1:{args.port}/en/ "
-              "(English); Ctrl+C stops", flush=True)
+        print(
+            f"serving http://127.0.0.1:{args.port}/ (中文) and http://127.0.0.1:{args.port}/en/ "
+            "(English); Ctrl+C stops",
+            flush=True,
+        )
         try:
             server.serve_forever()
         except KeyboardInterrupt:

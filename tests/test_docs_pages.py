@@ -1,4 +1,4 @@
-"""The docs pages: the page parser of the root conftest, the fence and page conventions, and zh/en sync.
+"""The docs pages: the root conftest's page parser, the fence and page conventions, zh/en sync.
 
 Conventions checked here (docs/zh and docs/en, see /work/notes/page-conventions.md):
 
@@ -9,7 +9,8 @@ Conventions checked here (docs/zh and docs/en, see /work/notes/page-conventions.
 - every heading (pages and notebook markdown cells) ends with an explicit ASCII `{ #anchor }`;
 - code imports numpy as `import numpy as np` and gdguide names as `from gdguide import ...`;
 - a not-run admonition's title starts with "not run here: needs" (en) / "此处不运行：需要" (zh);
-- zh and en: same page files, same anchors in order, same formulas in order, same code except `#`
+- zh and en: same page files, same anchors in order, same display formulas in order and the same
+  inline formulas in each section (any order inside it), same code except `#`
   comments and the figure helpers' `lang="zh"` / `lang="en"`, identical output blocks, same
   not-run blocks; same notebook code cells (same rule), anchors and formulas; same nav.
 """
@@ -35,7 +36,9 @@ DOCS = ROOT / "docs"
 LANGS = ("zh", "en")
 ALLOWED_FENCES = {"python", "output", "text", "console", "bash", "toml", "yaml", "json", "bibtex"}
 NOT_RUN_PREFIX = {"zh": "此处不运行：需要", "en": "not run here: needs"}
-SYBIL_DIRECTIVE = re.compile(r"<!--+\s*(?:skip|invisible-code|code-block|clear-namespace|sybil)", re.I)
+SYBIL_DIRECTIVE = re.compile(
+    r"<!--+\s*(?:skip|invisible-code|code-block|clear-namespace|sybil)", re.I
+)
 HEADING = re.compile(r"^(?P<hashes>#{1,6})[ \t]+(?P<text>.*?)[ \t]*$", re.MULTILINE)
 ANCHOR = re.compile(r"\{\s*#(?P<id>[a-z0-9]+(?:-[a-z0-9]+)*)\s*\}$")
 DISPLAY_MATH = re.compile(r"\$\$(.+?)\$\$", re.DOTALL)
@@ -46,7 +49,8 @@ LANG_ARGUMENT = r"""\blang\s*=\s*(["']){lang}\1"""
 def tree_files(lang: str) -> list[str]:
     root = DOCS / lang
     return sorted(
-        str(p.relative_to(root)) for p in root.rglob("*")
+        str(p.relative_to(root))
+        for p in root.rglob("*")
         if p.suffix in {".md", ".ipynb"} and ".ipynb_checkpoints" not in p.parts
     )
 
@@ -56,12 +60,18 @@ def md_pages() -> list[Path]:
 
 
 def notebooks() -> list[Path]:
-    return sorted(p for lang in LANGS for p in (DOCS / lang).rglob("*.ipynb")
-                  if ".ipynb_checkpoints" not in p.parts)
+    return sorted(
+        p
+        for lang in LANGS
+        for p in (DOCS / lang).rglob("*.ipynb")
+        if ".ipynb_checkpoints" not in p.parts
+    )
 
 
 def page_pairs(suffix: str) -> list[str]:
-    return [name for name in tree_files("zh") if name.endswith(suffix) and (DOCS / "en" / name).exists()]
+    return [
+        name for name in tree_files("zh") if name.endswith(suffix) and (DOCS / "en" / name).exists()
+    ]
 
 
 def rel(path: Path) -> str:
@@ -106,18 +116,29 @@ def anchors(markdown: str) -> list[str]:
 
 
 def formulas(markdown: str) -> list[str]:
+    """Display formulas in page order, then each section's inline formulas (sorted).
+
+    Inline formulas are compared per section (between two headings) regardless of their order
+    inside it: a natural Chinese sentence orders its parts differently from the English one.
+    """
     text = prose(markdown)
-    display = [" ".join(m.split()) for m in DISPLAY_MATH.findall(text)]
-    inline = [" ".join(m.split()) for m in INLINE_MATH.findall(DISPLAY_MATH.sub(" ", text))]
-    return display + ["|"] + inline
+    found = [f"$$ {' '.join(m.split())}" for m in DISPLAY_MATH.findall(text)]
+    sections = re.split(r"^#{1,6}[ \t].*$", DISPLAY_MATH.sub(" ", text), flags=re.MULTILINE)
+    for number, section in enumerate(sections):
+        inline = sorted(" ".join(m.split()) for m in INLINE_MATH.findall(section))
+        found += [f"section {number}: ${m}$" for m in inline]
+    return found
 
 
 def without_comments(code: str, lang: str) -> list[str]:
     """Code lines with `#` comments and blank lines dropped and `lang="<lang>"` made neutral."""
     code = re.sub(LANG_ARGUMENT.format(lang=lang), "lang=<page language>", code)
     try:
-        tokens = [t for t in tokenize.generate_tokens(io.StringIO(code).readline)
-                  if t.type != tokenize.COMMENT]
+        tokens = [
+            t
+            for t in tokenize.generate_tokens(io.StringIO(code).readline)
+            if t.type != tokenize.COMMENT
+        ]
         code = tokenize.untokenize(tokens)
     except (tokenize.TokenError, SyntaxError, IndentationError):
         pass
@@ -136,9 +157,9 @@ def notebook_cells(path: Path, kind: str) -> list[str]:
 # --- the page parser (root conftest) -------------------------------------------------------------
 
 
-def run_page(tmp_path: Path, text: str) -> list[str]:
-    """Run a page through the parser; the outcome of each example: "ok", "skip: ..." or the failure."""
-    path = tmp_path / "page.md"
+def run_page(tmp_path: Path, text: str, name: str = "page.md") -> list[str]:
+    """Run a page through the parser; each example's outcome: "ok", "skip: ..." or the failure."""
+    path = tmp_path / name
     path.write_text(textwrap.dedent(text), encoding="utf-8")
     document = pages.parse(path)
     pages.setup(document.namespace)  # as the pytest integration does for each page
@@ -156,7 +177,9 @@ def run_page(tmp_path: Path, text: str) -> list[str]:
 
 
 def test_output_block_must_equal_what_the_block_prints(tmp_path):
-    outcomes = run_page(tmp_path, """\
+    outcomes = run_page(
+        tmp_path,
+        """\
         ```python
         print(f"{1 / 3:.3f}")
         ```
@@ -172,22 +195,28 @@ def test_output_block_must_equal_what_the_block_prints(tmp_path):
         ```output
         0.667000
         ```
-        """)
+        """,
+    )
     assert outcomes[0] == "ok"
     assert "printed output differs" in outcomes[1] and "+0.667" in outcomes[1]
 
 
 def test_block_that_prints_without_output_block_fails(tmp_path):
-    [outcome] = run_page(tmp_path, """\
+    [outcome] = run_page(
+        tmp_path,
+        """\
         ```python
         print("hello")
         ```
-        """)
+        """,
+    )
     assert "no ```output block follows" in outcome
 
 
 def test_output_block_not_after_python_block_fails(tmp_path):
-    outcomes = run_page(tmp_path, """\
+    outcomes = run_page(
+        tmp_path,
+        """\
         ```python
         x = 1
         ```
@@ -197,13 +226,16 @@ def test_output_block_not_after_python_block_fails(tmp_path):
         ```output
         1
         ```
-        """)
+        """,
+    )
     assert outcomes[0] == "ok"
     assert "must directly follow" in outcomes[1]
 
 
 def test_blocks_of_a_page_share_one_namespace_in_order(tmp_path):
-    outcomes = run_page(tmp_path, """\
+    outcomes = run_page(
+        tmp_path,
+        """\
         ```python
         total = 2
         ```
@@ -216,17 +248,23 @@ def test_blocks_of_a_page_share_one_namespace_in_order(tmp_path):
         ```output
         5 __main__
         ```
-        """)
+        """,
+    )
     assert outcomes == ["ok", "ok"]
 
 
 def test_each_page_starts_with_a_fresh_namespace(tmp_path):
-    run_page(tmp_path, """\
+    run_page(
+        tmp_path,
+        """\
         ```python
         leaked = 1
         ```
-        """)
-    [outcome] = run_page(tmp_path / ".." , """\
+        """,
+    )
+    [outcome] = run_page(
+        tmp_path,
+        """\
         ```python
         print("leaked" in globals())
         ```
@@ -234,12 +272,16 @@ def test_each_page_starts_with_a_fresh_namespace(tmp_path):
         ```output
         False
         ```
-        """)
+        """,
+        name="other-page.md",
+    )
     assert outcome == "ok"
 
 
 def test_blocks_inside_content_tabs_run_and_are_checked(tmp_path):
-    outcomes = run_page(tmp_path, """\
+    outcomes = run_page(
+        tmp_path,
+        """\
         === "NumPy"
 
             ```python
@@ -259,13 +301,16 @@ def test_blocks_inside_content_tabs_run_and_are_checked(tmp_path):
             ```output
             4
             ```
-        """)
+        """,
+    )
     assert outcomes[0] == "ok"
     assert "printed output differs" in outcomes[1]
 
 
 def test_not_run_admonition_skips_the_block_with_its_reason(tmp_path):
-    outcomes = run_page(tmp_path, """\
+    outcomes = run_page(
+        tmp_path,
+        """\
         !!! not-run "not run here: needs 8 GPUs and torchrun"
 
         ```python
@@ -281,23 +326,33 @@ def test_not_run_admonition_skips_the_block_with_its_reason(tmp_path):
         ```output
         x
         ```
-        """)
+        """,
+    )
     assert outcomes[0] == "skip: not run here: needs 8 GPUs and torchrun"
     assert "cannot show an output block" in outcomes[1]
 
 
 def test_framework_blocks_skip_only_when_the_framework_is_missing(tmp_path, monkeypatch):
-    assert frameworks_imported("import torch.nn as nn\nfrom optax import clip\nimport numpy") == ["optax", "torch"]
+    assert frameworks_imported("import torch.nn as nn\nfrom optax import clip\nimport numpy") == [
+        "optax",
+        "torch",
+    ]
     import importlib.util
 
     real_find_spec = importlib.util.find_spec
-    monkeypatch.setattr(importlib.util, "find_spec",
-                        lambda name, *a: None if name == "torch" else real_find_spec(name, *a))
-    [outcome] = run_page(tmp_path, """\
+    monkeypatch.setattr(
+        importlib.util,
+        "find_spec",
+        lambda name, *a: None if name == "torch" else real_find_spec(name, *a),
+    )
+    [outcome] = run_page(
+        tmp_path,
+        """\
         ```python
         import torch
         ```
-        """)
+        """,
+    )
     assert outcome == "skip: needs torch (not installed)"
 
 
@@ -315,18 +370,36 @@ def test_a_failing_block_reports_the_page_line(tmp_path):
 
 def fence_problems(text: str) -> list[str]:
     """Fences and comments by which Python code would escape the page tests."""
-    problems = [f"fence info {info!r}: use exactly ```python (or one of {sorted(ALLOWED_FENCES)})"
-                for info, _ in fences(text) if info not in ALLOWED_FENCES]
-    problems += [f"sybil directive in a comment: {m.group(0)!r}" for m in SYBIL_DIRECTIVE.finditer(text)]
-    problems += ["a ```python block starts a >>> session (doctests belong to docstrings)"
-                 for info, source in fences(text) if info == "python" and source.lstrip().startswith(">>>")]
+    problems = [
+        f"fence info {info!r}: use exactly ```python (or one of {sorted(ALLOWED_FENCES)})"
+        for info, _ in fences(text)
+        if info not in ALLOWED_FENCES
+    ]
+    problems += [
+        f"sybil directive in a comment: {m.group(0)!r}" for m in SYBIL_DIRECTIVE.finditer(text)
+    ]
+    problems += [
+        "a ```python block starts a >>> session (doctests belong to docstrings)"
+        for info, source in fences(text)
+        if info == "python" and source.lstrip().startswith(">>>")
+    ]
     return problems
 
 
-@pytest.mark.parametrize("fence", [
-    "```py", "```pycon", "```python3", "``` python", '```python title="clip.py"', "```{.python}",
-    "```python linenums=\"1\"", "~~~py", "```Python",
-])
+@pytest.mark.parametrize(
+    "fence",
+    [
+        "```py",
+        "```pycon",
+        "```python3",
+        "``` python",
+        '```python title="clip.py"',
+        "```{.python}",
+        '```python linenums="1"',
+        "~~~py",
+        "```Python",
+    ],
+)
 def test_fence_check_rejects_fences_sybil_would_skip(fence):
     text = f"Text.\n\n{fence}\nprint(1)\n```\n"
     if fence.startswith("~"):
@@ -334,8 +407,14 @@ def test_fence_check_rejects_fences_sybil_would_skip(fence):
     assert fence_problems(text)
 
 
-@pytest.mark.parametrize("comment", ["<!-- skip: next -->", "<!-- invisible-code-block: python\nx = 1\n-->",
-                                     "<!--- clear-namespace -->"])
+@pytest.mark.parametrize(
+    "comment",
+    [
+        "<!-- skip: next -->",
+        "<!-- invisible-code-block: python\nx = 1\n-->",
+        "<!--- clear-namespace -->",
+    ],
+)
 def test_fence_check_rejects_hidden_or_skipping_comments(comment):
     assert fence_problems(f"{comment}\n\n```python\nx = 1\n```\n")
 
@@ -354,8 +433,11 @@ def test_every_python_fence_is_collected_by_the_page_parser(path):
 
 @pytest.mark.parametrize("path", md_pages() + notebooks(), ids=rel)
 def test_every_heading_has_an_explicit_ascii_anchor(path):
-    markdown = (path.read_text(encoding="utf-8") if path.suffix == ".md"
-                else "\n\n".join(notebook_cells(path, "markdown")))
+    markdown = (
+        path.read_text(encoding="utf-8")
+        if path.suffix == ".md"
+        else "\n\n".join(notebook_cells(path, "markdown"))
+    )
     missing = [text for level, text in headings(markdown) if not ANCHOR.search(text)]
     assert missing == [], "write headings as `## Title { #ascii-anchor }`"
     ids = [a.split()[1] for a in anchors(markdown)]
@@ -414,8 +496,10 @@ def test_both_configs_have_the_same_nav_files_in_the_same_order():
         pass
 
     Loader.add_constructor("!ENV", lambda loader, node: None)
-    navs = [yaml.load((ROOT / name).read_text(encoding="utf-8"), Loader)["nav"]
-            for name in ("mkdocs.yml", "mkdocs.en.yml")]
+    navs = [
+        yaml.load((ROOT / name).read_text(encoding="utf-8"), Loader)["nav"]
+        for name in ("mkdocs.yml", "mkdocs.en.yml")
+    ]
     assert list(files(navs[0])) == list(files(navs[1]))
     for lang in LANGS:  # every written page is in the nav
         assert set(tree_files(lang)) <= set(files(navs[0]))
@@ -436,7 +520,9 @@ def test_zh_and_en_pages_have_the_same_formulas(name):
 @pytest.mark.parametrize("name", page_pairs(".md"))
 def test_zh_and_en_pages_have_the_same_code_and_outputs(name):
     zh, en = (python_blocks(DOCS / lang / name) for lang in LANGS)
-    assert [without_comments(b.source, "zh") for b in zh] == [without_comments(b.source, "en") for b in en]
+    assert [without_comments(b.source, "zh") for b in zh] == [
+        without_comments(b.source, "en") for b in en
+    ]
     assert [b.output for b in zh] == [b.output for b in en]
     assert [b.not_run is None for b in zh] == [b.not_run is None for b in en]
 

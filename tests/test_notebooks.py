@@ -32,8 +32,13 @@ def rel(path: Path) -> str:
 async def execute(path: Path, slots: asyncio.Semaphore) -> nbformat.NotebookNode:
     notebook = nbformat.read(path, as_version=4)
     async with slots:
-        await NotebookClient(notebook, timeout=120, kernel_name="python3", allow_errors=False,
-                             resources={"metadata": {"path": str(path.parent)}}).async_execute()
+        await NotebookClient(
+            notebook,
+            timeout=120,
+            kernel_name="python3",
+            allow_errors=False,
+            resources={"metadata": {"path": str(path.parent)}},
+        ).async_execute()
     return notebook
 
 
@@ -45,7 +50,7 @@ async def execute_all(paths: list[Path]) -> list:
 @pytest.fixture(scope="module")
 def executed() -> dict:
     """Every notebook executed once: the notebook, or the exception its execution raised."""
-    return dict(zip(NOTEBOOKS, asyncio.run(execute_all(NOTEBOOKS))))
+    return dict(zip(NOTEBOOKS, asyncio.run(execute_all(NOTEBOOKS)), strict=True))
 
 
 def test_there_are_notebooks_in_both_languages():

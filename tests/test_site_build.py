@@ -25,9 +25,17 @@ pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[1]
 HAN = re.compile(r"[\u4e00-\u9fff]")
 LOADING_ATTRIBUTES = {
-    "script": ("src",), "link": ("href",), "img": ("src", "srcset"), "iframe": ("src",),
-    "source": ("src", "srcset"), "video": ("src", "poster"), "audio": ("src",), "embed": ("src",),
-    "object": ("data",), "image": ("href",), "use": ("href",),
+    "script": ("src",),
+    "link": ("href",),
+    "img": ("src", "srcset"),
+    "iframe": ("src",),
+    "source": ("src", "srcset"),
+    "video": ("src", "poster"),
+    "audio": ("src",),
+    "embed": ("src",),
+    "object": ("data",),
+    "image": ("href",),
+    "use": ("href",),
 }
 NOT_LOADED_LINKS = {"canonical", "alternate", "prev", "next"}  # <link rel> a browser does not fetch
 CSS_URL = re.compile(r"""url\(\s*['"]?([^'")\s]+)|@import\s+['"]([^'"]+)""")
@@ -71,7 +79,10 @@ def is_external(url: str) -> bool:
 
 
 def test_strict_build_of_both_languages_succeeds(built_site):
-    for lang, index in {"zh": built_site / "index.html", "en": built_site / "en" / "index.html"}.items():
+    for lang, index in {
+        "zh": built_site / "index.html",
+        "en": built_site / "en" / "index.html",
+    }.items():
         assert index.is_file(), lang
         assert (index.parent / "search" / "search_index.json").is_file(), lang
         assert (index.parent / "api" / "index.html").is_file(), lang
@@ -84,10 +95,18 @@ def test_every_page_declares_its_language(built_site):
 
 
 def test_nav_titles_are_in_the_page_language(built_site):
-    for lang, index in {"zh": built_site / "index.html", "en": built_site / "en" / "index.html"}.items():
+    for lang, index in {
+        "zh": built_site / "index.html",
+        "en": built_site / "en" / "index.html",
+    }.items():
         text = index.read_text(encoding="utf-8")
-        nav = re.search(r'<nav class="md-nav md-nav--primary".*?</nav>\s*</div>', text, re.DOTALL).group(0)
-        titles = [t.strip() for t in re.findall(r'<span class="md-ellipsis">\s*(.*?)\s*</span>', nav, re.DOTALL)]
+        nav = re.search(
+            r'<nav class="md-nav md-nav--primary".*?</nav>\s*</div>', text, re.DOTALL
+        ).group(0)
+        titles = [
+            t.strip()
+            for t in re.findall(r'<span class="md-ellipsis">\s*(.*?)\s*</span>', nav, re.DOTALL)
+        ]
         titles = [re.sub(r"<[^>]+>", "", t).strip() for t in titles if t.strip()]
         assert titles, lang
         for title in titles:
@@ -101,21 +120,34 @@ def test_no_page_loads_anything_from_another_host(built_site):
         parsed = tags_of(page)
         for tag, attrs in parsed.tags:
             for name in LOADING_ATTRIBUTES.get(tag, ()):
-                urls = re.split(r",\s*", attrs.get(name) or "") if name == "srcset" else [attrs.get(name) or ""]
+                urls = (
+                    re.split(r",\s*", attrs.get(name) or "")
+                    if name == "srcset"
+                    else [attrs.get(name) or ""]
+                )
                 for url in urls:
                     if not is_external(url):
                         continue
                     rel = set((attrs.get("rel") or "").split())
-                    if tag == "link" and rel <= NOT_LOADED_LINKS and urlsplit(url).netloc == site_host:
+                    if (
+                        tag == "link"
+                        and rel <= NOT_LOADED_LINKS
+                        and urlsplit(url).netloc == site_host
+                    ):
                         continue
                     problems.append(f"{page.relative_to(built_site)}: <{tag} {name}={url}>")
             if "style" in attrs:
                 parsed.styles.append(attrs["style"])
         for css in parsed.styles:
-            problems += [f"{page.relative_to(built_site)}: css {u}" for u in css_urls(css) if is_external(u)]
+            problems += [
+                f"{page.relative_to(built_site)}: css {u}" for u in css_urls(css) if is_external(u)
+            ]
     for css_file in built_site.rglob("*.css"):
-        problems += [f"{css_file.relative_to(built_site)}: {u}"
-                     for u in css_urls(css_file.read_text(encoding="utf-8")) if is_external(u)]
+        problems += [
+            f"{css_file.relative_to(built_site)}: {u}"
+            for u in css_urls(css_file.read_text(encoding="utf-8"))
+            if is_external(u)
+        ]
     assert problems == []
 
 
@@ -153,8 +185,11 @@ def test_math_is_rendered_at_build_time_without_math_javascript(built_site):
         assert not re.search(r"<script[^>]*(mathjax|katex)", text, re.IGNORECASE), page
         if 'class="katex"' in text:
             rendered += 1
-            css = [attrs["href"] for tag, attrs in tags_of(page).tags
-                   if tag == "link" and attrs.get("href", "").endswith("katex/katex.min.css")]
+            css = [
+                attrs["href"]
+                for tag, attrs in tags_of(page).tags
+                if tag == "link" and attrs.get("href", "").endswith("katex/katex.min.css")
+            ]
             assert len(css) == 1 and (page.parent / css[0]).resolve().is_file(), page
     assert rendered >= 4  # both home pages and both notebook pages have math
     for root in (built_site, built_site / "en"):
@@ -175,8 +210,11 @@ def test_language_switch_keeps_the_reader_on_the_same_page(built_site):
             continue
         lang = page_lang(built_site, page)
         inside = page.relative_to(built_site if lang == "zh" else built_site / "en")
-        links = {attrs["hreflang"]: attrs["href"] for tag, attrs in tags_of(page).tags
-                 if tag == "a" and "md-select__link" in (attrs.get("class") or "")}
+        links = {
+            attrs["hreflang"]: attrs["href"]
+            for tag, attrs in tags_of(page).tags
+            if tag == "a" and "md-select__link" in (attrs.get("class") or "")
+        }
         assert set(links) == {"zh", "en"}, page
         for other, href in links.items():
             target = linked_page(built_site, page, href)
@@ -218,12 +256,17 @@ def test_chinese_search_terms_find_chinese_pages(built_site, query):
     index = search_index(built_site)
     separator = re.compile(index["config"]["separator"])
     docs = [d for d in index["docs"] if d["text"] or d["title"]]
-    tokens = {d["location"]: {t.lower() for t in separator.split(d["title"] + " " + d["text"]) if t}
-              for d in docs}
+    tokens = {
+        d["location"]: {t.lower() for t in separator.split(d["title"] + " " + d["text"]) if t}
+        for d in docs
+    }
     vocabulary = set().union(*tokens.values())
     terms = material_segments(query, vocabulary)
-    hits = [loc for loc, words in tokens.items()
-            if all(any(w.startswith(term) for w in words) for term in terms)]
+    hits = [
+        loc
+        for loc, words in tokens.items()
+        if all(any(w.startswith(term) for w in words) for term in terms)
+    ]
     assert hits, (query, terms)
     assert "\u200b" in "".join(d["text"] for d in docs)  # jieba segmented the text at build time
 

@@ -27,7 +27,7 @@ def existing_nav(nav: list, docs_dir: Path) -> list:
         if isinstance(item, str):
             target = item
         elif isinstance(item, dict) and len(item) == 1:
-            (title, target), = item.items()
+            ((title, target),) = item.items()
             if isinstance(target, list):
                 children = existing_nav(target, docs_dir)
                 if children:
@@ -44,6 +44,7 @@ def existing_nav(nav: list, docs_dir: Path) -> list:
 
 
 def on_config(config):
+    """Set the English `site_url`, drop unwritten pages from the nav, keep the language roots."""
     options = config.extra["gdguide"]
     site_path = options.get("site_path", "")
     if site_path and config.site_url:
@@ -65,6 +66,7 @@ def page_relative(target: str, page_url: str) -> str:
 
 
 def on_page_context(context, page, config, nav):
+    """Point the language switch (and the hreflang links) at this page in each language."""
     alternates = []
     for alt in config.extra["gdguide"]["alternate_roots"]:
         root = alt["link"]  # the language's root, relative to this build's root

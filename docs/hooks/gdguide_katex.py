@@ -1,7 +1,7 @@
-"""MkDocs hook: render all math to HTML at build time with KaTeX (no math JavaScript for readers).
+r"""MkDocs hook: render all math to HTML at build time with KaTeX (no math JavaScript for readers).
 
-`pymdownx.arithmatex` (generic mode) leaves `<span class="arithmatex">\\(...\\)</span>` and
-`<div class="arithmatex">\\[...\\]</div>` in pages and in mkdocstrings' docstrings;
+`pymdownx.arithmatex` (generic mode) leaves `<span class="arithmatex">\(...\)</span>` and
+`<div class="arithmatex">\[...\]</div>` in pages and in mkdocstrings' docstrings;
 `gdguide_notebooks.py` wraps notebook math the same way. After each page is rendered (and after
 the search index has taken its text, which keeps the TeX source), every formula of the page goes
 to one long-lived `node docs/hooks/katex_render.mjs` process per build; KaTeX comes from the npm
@@ -19,6 +19,7 @@ import re
 import shutil
 import subprocess
 from pathlib import Path
+from urllib.parse import urlsplit
 
 log = logging.getLogger("mkdocs.hooks.gdguide_katex")
 
@@ -52,6 +53,7 @@ class KatexRenderer:
         )
 
     def render(self, items: list[dict]) -> list[dict]:
+        """Render `[{"tex": ..., "display": bool}, ...]`; one result dict per item."""
         self.process.stdin.write(json.dumps({"items": items}, ensure_ascii=False) + "\n")
         self.process.stdin.flush()
         answer = self.process.stdout.readline()
@@ -60,6 +62,7 @@ class KatexRenderer:
         return json.loads(answer)["results"]
 
     def close(self) -> None:
+        """Let node finish (end of input) and wait for it."""
         if self.process.poll() is None:
             self.process.stdin.close()
             self.process.wait(timeout=10)
@@ -77,13 +80,15 @@ def render_math(page_html: str, where: str) -> tuple[str, int]:
     if _renderer is None:
         _renderer = KatexRenderer()
     items = [
-        {"tex": html.unescape(m["inline"] if m["inline"] is not None else m["display"]),
-         "display": m["display"] is not None}
+        {
+            "tex": html.unescape(m["inline"] if m["inline"] is not None else m["display"]),
+            "display": m["display"] is not None,
+        }
         for m in found
     ]
     results = _renderer.render(items)
     pieces, last = [], 0
-    for match, item, result in zip(found, items, results):
+    for match, item, result in zip(found, items, results, strict=True):
         pieces.append(page_html[last : match.start()])
         last = match.end()
         if "error" in result:
@@ -99,21 +104,26 @@ def render_math(page_html: str, where: str) -> tuple[str, int]:
 
 
 def on_post_page(output, page, config):
+    """Render the page's math; link KaTeX's CSS from pages that have math."""
     output, count = render_math(output, page.file.src_uri)
     if count:
-        depth = "../" * page.url.count("/") if not page.url.endswith("404.html") else "/"
-        link = f'<link rel="stylesheet" href="{depth}{CSS_PATH}">'
+        if page.url.endswith("404.html"):  # served at any path
+            base = urlsplit(config.site_url or "/").path
+        else:
+            base = "../" * page.url.count("/")
+        link = f'<link rel="stylesheet" href="{base}{CSS_PATH}">'
         output = output.replace("</head>", f"{link}\n</head>", 1)
     return output
 
 
 def katex_css() -> str:
-    """KaTeX's stylesheet with `font-display: swap`, reduced to the woff2 fonts every browser reads."""
+    """KaTeX's CSS with `font-display: swap`, reduced to the woff2 fonts every browser reads."""
     css = (KATEX_DIR / "dist" / "katex-swap.min.css").read_text(encoding="utf-8")
     return re.sub(r',url\(fonts/[^)]+\.(?:woff|ttf)\) format\("(?:woff|truetype)"\)', "", css)
 
 
 def on_post_build(config):
+    """Stop node; copy KaTeX's CSS and woff2 fonts into the site."""
     global _renderer
     if _renderer is not None:
         _renderer.close()
@@ -126,6 +136,7 @@ def on_post_build(config):
 
 
 def on_build_error(error):
+    """Do not leave node running after a failed build."""
     global _renderer
     if _renderer is not None:
         _renderer.process.kill()

@@ -25,8 +25,8 @@ from __future__ import annotations
 import base64
 import hashlib
 import html
-import re
 import logging
+import re
 import struct
 from pathlib import Path
 
@@ -43,24 +43,30 @@ COPY_WIDGET = re.compile(
     re.DOTALL,
 )
 HEADING = re.compile(
-    r'<h(?P<level>[1-6]) id="[^"]*">(?P<text>.*?)<a class="anchor-link" href="[^"]*">\S*</a></h(?P=level)>',
+    r'<h(?P<level>[1-6]) id="[^"]*">(?P<text>.*?)'
+    r'<a class="anchor-link" href="[^"]*">\S*</a></h(?P=level)>',
     re.DOTALL,
 )
 ANCHOR = re.compile(r"\s*\{\s*#(?P<id>[A-Za-z0-9_-]+)\s*\}\s*$")
 CODE = re.compile(
-    r'<div class="highlight-ipynb hl-(?P<lang>[\w-]+)[^"]*"><pre>(?:<span></span>)?(?P<code>.*?)</pre></div>',
+    r'<div class="highlight-ipynb hl-(?P<lang>[\w-]+)[^"]*">'
+    r"<pre>(?:<span></span>)?(?P<code>.*?)</pre></div>",
     re.DOTALL,
 )
 MARKDOWN_CELL = re.compile(
-    r'(<div class="jp-RenderedHTMLCommon jp-RenderedMarkdown[^"]*"[^>]*>)(.*?)(</div>\s*</div>\s*</div>)',
+    r'(<div class="jp-RenderedHTMLCommon jp-RenderedMarkdown[^"]*"[^>]*>)'
+    r"(.*?)(</div>\s*</div>\s*</div>)",
     re.DOTALL,
 )
 DISPLAY_MATH = re.compile(r"(?:<p>\s*)?\$\$(.+?)\$\$(?:\s*</p>)?", re.DOTALL)
 INLINE_MATH = re.compile(r"(?<![\\$])\$(?!\$)([^$\n]+?)(?<![\\\s])\$")
-IMAGE = re.compile(r'<img\b[^>]*?\ssrc="data:image/(?P<kind>png|jpeg|gif);base64,(?P<data>[^"]+)"[^>]*>')
+IMAGE = re.compile(
+    r'<img\b[^>]*?\ssrc="data:image/(?P<kind>png|jpeg|gif);base64,(?P<data>[^"]+)"[^>]*>'
+)
 
 
 def is_notebook(page) -> bool:
+    """Whether the page is a notebook rendered by mkdocs-jupyter."""
     return page.file.src_uri.endswith(".ipynb")
 
 
@@ -74,8 +80,10 @@ def wrap_math(cell_html: str) -> str:
 
 
 def anchor_headings(content: str, page) -> str:
-    """Give notebook headings their explicit `{ #anchor }` ids (as on Markdown pages); set the
-    page's title (first h1) and table of contents from them."""
+    """Give notebook headings their explicit `{ #anchor }` ids, as on Markdown pages.
+
+    The page's title (first h1) and table of contents are set from them.
+    """
     tokens: list[dict] = []
 
     def replace(match: re.Match) -> str:
@@ -85,7 +93,9 @@ def anchor_headings(content: str, page) -> str:
             log.warning("%s: notebook heading %r has no { #anchor }", page.file.src_uri, text)
             return match.group(0)
         text = text[: anchor.start()]
-        tokens.append({"level": level, "id": anchor["id"], "name": text, "html": text, "children": []})
+        tokens.append(
+            {"level": level, "id": anchor["id"], "name": text, "html": text, "children": []}
+        )
         return (
             f'<h{level} id="{anchor["id"]}">{text}<a class="headerlink" href="#{anchor["id"]}" '
             f'title="Permanent link">&para;</a></h{level}>'
@@ -107,6 +117,7 @@ def anchor_headings(content: str, page) -> str:
 
 
 def png_size(data: bytes) -> tuple[int, int] | None:
+    """Width and height of a PNG image (None for other formats)."""
     if data[:8] == b"\x89PNG\r\n\x1a\n":
         return struct.unpack(">II", data[16:24])
     return None
@@ -130,13 +141,17 @@ def extract_images(content: str, page, alt: str) -> str:
 
 
 def on_page_content(content, page, config, files):
+    """Clean a notebook page's HTML before the search index and the template see it."""
     if not is_notebook(page):
         return content
     options = config.extra["gdguide"]
     content = STRIP.sub("", content)
     content = COPY_WIDGET.sub("", content)
     content = CODE.sub(
-        lambda m: f'<div class="language-{m["lang"]} highlight"><pre><span></span><code>{m["code"]}</code></pre></div>',
+        lambda m: (
+            f'<div class="language-{m["lang"]} highlight">'
+            f"<pre><span></span><code>{m['code']}</code></pre></div>"
+        ),
         content,
     )
     content = MARKDOWN_CELL.sub(lambda m: m[1] + wrap_math(m[2]) + m[3], content)
@@ -145,12 +160,13 @@ def on_page_content(content, page, config, files):
     source = Path(page.file.src_uri).name
     download = (
         f'<p class="gdguide-notebook-download"><a href="{source}" download>'
-        f'{html.escape(options["notebook_download"])}</a></p>'
+        f"{html.escape(options['notebook_download'])}</a></p>"
     )
     return download + content
 
 
 def on_post_page(output, page, config):
+    """Link the small notebook stylesheet from notebook pages only."""
     if not is_notebook(page):
         return output
     depth = "../" * page.url.count("/")
