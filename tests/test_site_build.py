@@ -5,17 +5,25 @@
 - the language switch of every page points at the same page in the other language;
 - each language has its own search index; Chinese terms find Chinese pages the way Material's
   search worker segments a query;
-- the API reference renders every public gdguide name in both languages, with working autorefs.
+- the API reference renders every public gdguide name in both languages, with working autorefs;
+- scripts/serve_site.py serves both languages (and each language's 404 page) from one folder.
 """
 
 from __future__ import annotations
 
+import functools
+import importlib
 import json
 import posixpath
 import re
+import sys
+import threading
 from html.parser import HTMLParser
+from http.server import ThreadingHTTPServer
 from pathlib import Path
+from urllib.error import HTTPError
 from urllib.parse import urlsplit
+from urllib.request import urlopen
 
 import pytest
 
@@ -293,3 +301,39 @@ def test_cross_references_resolve_to_the_same_language_api_page(built_site, lang
     index = (built_site if lang == "zh" else built_site / "en") / "index.html"
     hrefs = [attrs.get("href", "") for tag, attrs in tags_of(index).tags if tag == "a"]
     assert "api/#gdguide.clip_by_global_norm" in hrefs
+
+
+def load_serve_site():
+    scripts = str(ROOT / "scripts")
+    if scripts not in sys.path:
+        sys.path.insert(0, scripts)  # serve_site imports build_site from its own folder
+    return importlib.import_module("serve_site")
+
+
+def fetch(url: str) -> tuple[int, str]:
+    try:
+        with urlopen(url, timeout=10) as answer:
+            return answer.status, answer.read().decode("utf-8")
+    except HTTPError as error:
+        return error.code, error.read().decode("utf-8")
+
+
+def test_serve_script_serves_both_languages_and_their_404_pages(built_site):
+    handler = functools.partial(load_serve_site().SiteHandler, directory=str(built_site))
+    with ThreadingHTTPServer(("127.0.0.1", 0), handler) as server:
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        base = f"http://127.0.0.1:{server.server_port}"
+        try:
+            expected = {
+                "/": (200, "zh"),
+                "/en/": (200, "en"),
+                "/en/api/": (200, "en"),
+                "/no-such-page/": (404, "zh"),
+                "/en/no-such-page/": (404, "en"),
+            }
+            for path, (status, lang) in expected.items():
+                code, body = fetch(base + path)
+                assert code == status, path
+                assert f'<html lang="{lang}"' in body, path
+        finally:
+            server.shutdown()
