@@ -1,0 +1,338 @@
+import html
+import importlib.util
+import io
+import logging
+import re
+import subprocess
+import sys
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from gdguide import plotting
+from gdguide.plotting import (
+    plot_article_runs,
+    plot_clipping_wobble,
+    plot_input_sensitivity,
+    plot_layer_gradient_norms,
+    plot_lr_sweep,
+    plot_recurrent_cliff,
+    plot_rnn_training,
+    plot_wall,
+    save_svg,
+)
+
+ROOT = Path(__file__).resolve().parents[1]
+CJK = re.compile(r"[\u4e00-\u9fff]")
+# words a Chinese figure may keep in Latin letters (names Chinese texts use as they are)
+ALLOWED_LATIN_ON_ZH = {
+    "sigmoid",
+    "tanh",
+    "ReLU",
+    "Xavier",
+    "He",
+    "NaN",
+    "inf",
+    "RNN",
+    "MLP",
+    "lr_sweep",
+    "input_sensitivity",
+    "jacobian_sensitivity",
+    "jacobian_norm_bound",
+}
+
+# small versions of every figure (fast), keyed by the function they exercise
+SMALL = {
+    "article_runs": lambda lang: plot_article_runs(num_steps=200, lang=lang),
+    "lr_sweep": lambda lang: plot_lr_sweep([0.005, 0.01, 0.017, 0.019, 0.022], lang=lang),
+    "clipping_wobble": lambda lang: plot_clipping_wobble(num_steps=300, lang=lang),
+    "wall": lambda lang: plot_wall(num_steps=40, lang=lang),
+    "recurrent_cliff": lambda lang: plot_recurrent_cliff(num_steps=40, lang=lang),
+    "layer_gradient_norms": lambda lang: plot_layer_gradient_norms(
+        [("sigmoid", "normal", 0.1), ("relu", "he", None)], depth=4, width=8, lang=lang
+    ),
+    "rnn_training": lambda lang: plot_rnn_training(num_steps=20, lang=lang),
+    "input_sensitivity": lambda lang: plot_input_sensitivity(
+        [2, 3], num_inputs=4, num_samples=5, lang=lang
+    ),
+}
+
+
+def figure_texts(fig):
+    """Every non-empty text the figure shows except tick labels: titles, labels, legends, notes."""
+    texts = [t.get_text() for t in fig.texts]
+    for ax in fig.axes:
+        texts += [
+            ax.get_title(),
+            ax.get_xlabel(),
+            ax.get_ylabel(),
+            *(t.get_text() for t in ax.texts),
+        ]
+        legend = ax.get_legend()
+        if legend is not None:
+            texts += [t.get_text() for t in legend.get_texts()]
+    return [t for t in texts if t]
+
+
+def svg_of(fig):
+    out = io.StringIO()
+    save_svg(fig, out)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("name", SMALL)
+def test_chinese_figure_has_every_text_in_chinese(name):
+    texts = figure_texts(SMALL[name]("zh"))
+    assert texts
+    for text in texts:
+        latin_words = set(re.findall(r"\b[A-Za-z]{2,}\b", text))
+        assert latin_words <= ALLOWED_LATIN_ON_ZH, (text, latin_words - ALLOWED_LATIN_ON_ZH)
+    assert any(CJK.search(text) for text in texts)
+
+
+@pytest.mark.parametrize("name", SMALL)
+def test_english_figure_has_no_chinese_and_differs_from_the_chinese_one(name):
+    english = figure_texts(SMALL[name]("en"))
+    assert not any(CJK.search(text) for text in english)
+    assert english != figure_texts(SMALL[name]("zh"))
+
+
+@pytest.mark.parametrize("name", SMALL)
+def test_chinese_svg_contains_the_chinese_text(name):
+    # runs under filterwarnings=error: a missing-glyph warning escaping save_svg would fail here
+    fig = SMALL[name]("zh")
+    texts = [t for t in figure_texts(fig) if CJK.search(t)]
+    svg = svg_of(fig)
+    for text in texts:
+        assert html.escape(text, quote=False) in svg
+    assert "<text" in svg
+    assert "Noto Sans CJK SC" in svg and "Microsoft YaHei" in svg
+
+
+@pytest.mark.parametrize("name", SMALL)
+def test_english_figures_draw_without_any_warning_outside_save_svg(name):
+    # every glyph of the English figures exists in DejaVu Sans, matplotlib's bundled font
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    fig = SMALL[name]("en")
+    FigureCanvasAgg(fig).draw()
+
+
+def test_english_svg_asks_for_latin_fonts_only():
+    svg = svg_of(SMALL["wall"]("en"))
+    assert "font-family: 'DejaVu Sans', Arial, Helvetica, sans-serif" in svg
+    assert "Noto Sans CJK" not in svg
+
+
+def test_save_svg_keeps_text_as_text_and_is_deterministic():
+    first = svg_of(plot_wall(num_steps=30, lang="zh"))
+    second = svg_of(plot_wall(num_steps=30, lang="zh"))
+    assert first == second
+    assert "<dc:date>" not in first
+    assert "<text" in first
+    assert 'id="DejaVuSans-' not in first  # no embedded glyph outlines (svg.fonttype none)
+
+
+def test_save_svg_writes_utf8_with_unix_line_ends(tmp_path):
+    path = tmp_path / "wall.svg"
+    save_svg(plot_wall(num_steps=10, lang="zh"), path)
+    data = path.read_bytes()
+    assert b"\r\n" not in data
+    assert "陡壁与裁剪后的每一步" in data.decode("utf-8")
+
+
+def test_save_svg_closes_a_pyplot_figure(monkeypatch):
+    monkeypatch.setenv("MPLBACKEND", "agg")
+    import matplotlib.pyplot as plt
+
+    fig = plt.figure()
+    fig.add_subplot().plot([1, 2], [3, 4])
+    assert plt.fignum_exists(fig.number)
+    save_svg(fig, io.StringIO())
+    assert not plt.fignum_exists(fig.number)
+
+
+def test_missing_glyph_warning_and_font_log_are_silenced_only_inside_save_svg(monkeypatch, caplog):
+    # pretend no CJK font is installed: then matplotlib cannot measure Chinese glyphs
+    monkeypatch.setattr(plotting, "_installed_cjk_fonts", lambda: ())
+    fig = plot_rnn_training(num_steps=5, lang="zh")
+    filters_before = list(warnings.filters)
+    logger = logging.getLogger("matplotlib.font_manager")
+    log_filters_before = list(logger.filters)
+    svg = svg_of(fig)
+    assert "线性 RNN：训练损失" in svg
+    assert warnings.filters == filters_before and logger.filters == log_filters_before
+    with pytest.warns(UserWarning, match="missing from font"):
+        fig.savefig(io.BytesIO(), format="png")  # outside save_svg the warning is real
+
+
+def test_chinese_layout_prefers_installed_cjk_fonts(monkeypatch):
+    monkeypatch.setattr(plotting, "_installed_cjk_fonts", lambda: ("WenQuanYi Micro Hei",))
+    fig = plot_wall(num_steps=5, lang="zh")
+    assert fig.axes[0].title.get_fontfamily() == [
+        "WenQuanYi Micro Hei",
+        "DejaVu Sans",
+        "sans-serif",
+    ]
+    fig = plot_wall(num_steps=5, lang="en")
+    assert fig.axes[0].title.get_fontfamily() == ["DejaVu Sans", "sans-serif"]
+
+
+@pytest.mark.parametrize("name", SMALL)
+def test_unknown_language_is_rejected_naming_lang(name):
+    with pytest.raises(ValueError, match="lang must be 'zh' or 'en'"):
+        SMALL[name]("fr")
+
+
+def test_missing_matplotlib_gives_the_install_hint(monkeypatch):
+    monkeypatch.setitem(sys.modules, "matplotlib.figure", None)  # makes the import fail
+    with pytest.raises(ImportError, match=r"gdguide\[plot\]"):
+        plot_wall(num_steps=5)
+
+
+def test_importing_gdguide_plotting_does_not_import_matplotlib():
+    code = "import sys, gdguide.plotting; print('matplotlib' in sys.modules)"
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
+    )
+    assert result.stdout.strip() == "False"
+
+
+@pytest.mark.parametrize(
+    ("value", "label"),
+    [
+        (1e-5, "10⁻⁵"),
+        (1.0, "1"),
+        (1e12, "10¹²"),
+        (2e3, ""),
+        (0.0, ""),
+        (np.inf, ""),
+    ],
+)
+def test_log_tick_labels_are_unicode_powers_of_ten(value, label):
+    assert plotting._power_of_ten(value) == label
+
+
+# --- the figures show the ground-truth data ----------------------------------------------------
+
+
+def test_article_runs_figure_says_which_runs_converge():
+    labels = [line.get_label() for line in plot_article_runs(lang="en").axes[0].get_lines()]
+    assert labels == ["α = 0.01 (converges)", "α = 0.0182 (diverges)", "α = 0.02 (diverges)"]
+    assert "0.01818" in plot_article_runs(lang="en").axes[0].get_title()
+
+
+def test_lr_sweep_figure_marks_the_boundary_at_one_over_55():
+    ax = plot_lr_sweep([0.005, 0.01, 0.017, 0.019, 0.022]).axes[0]
+    lines = {line.get_label(): line for line in ax.get_lines()}
+    assert lines["2/λ = 0.01818"].get_xdata()[0] == pytest.approx(1 / 55)
+    assert lines["lr_sweep: diverged"].get_xdata().tolist() == [0.019, 0.022]
+
+
+def test_clipping_wobble_figure_shows_the_limit_cycle_and_the_slow_run():
+    fig = plot_clipping_wobble()
+    whole, zoom = fig.axes
+    cycle = zoom.get_lines()[0].get_ydata()
+    assert np.all(np.abs(cycle) < 5.3e-3) and cycle.max() > 5e-3 and cycle.min() < -4.7e-3
+    slow = whole.get_lines()[1].get_ydata()
+    assert slow[-1] == pytest.approx(1.0)
+    assert whole.get_lines()[2].get_ydata()[-1] == pytest.approx(19 / 11, abs=1e-12)
+
+
+def test_wall_figure_shows_the_plain_run_exploding_and_the_clipped_one_converging():
+    left = plot_wall().axes[0]
+    plain, clipped = left.get_lines()[:2]
+    assert plain.get_ydata()[:4] == pytest.approx([3.0, 8.4, 230.3616, 4.88960619e6], rel=1e-6)
+    assert np.isnan(plain.get_ydata()[-1])
+    assert clipped.get_ydata()[1] == pytest.approx(2.9) and clipped.get_ydata()[-1] < 1e-6
+
+
+def test_recurrent_cliff_figure_shows_landing_wobble_and_decay():
+    fig = plot_recurrent_cliff()
+    landing, wobble, decay = (line.get_ydata() for line in fig.axes[1].get_lines()[:3])
+    assert landing[10:] == pytest.approx(1.0, abs=1e-12)
+    assert sorted({round(w, 6) for w in wobble[-10:]}) == [0.995, 1.005]
+    assert decay[-1] == pytest.approx(1.0, abs=1e-6)
+    assert "-6209" in fig.axes[0].texts[0].get_text()
+
+
+def test_layer_norms_figure_shows_vanishing_sigmoid_gradients():
+    ax = plot_layer_gradient_norms([("sigmoid", "normal", 0.1)]).axes[0]
+    norms = ax.get_lines()[0].get_ydata()
+    assert norms[0] / norms[-1] < 1e-7
+
+
+def test_rnn_figure_shows_the_blow_up_and_the_clipped_descent():
+    left = plot_rnn_training().axes[0]
+    plain, clipped = (line.get_ydata() for line in left.get_lines()[:2])
+    assert len(plain) == 3 and np.isnan(plain[-1])
+    assert clipped[0] == pytest.approx(8.459, abs=1e-3) and clipped[-1] < 0.011
+    assert left.texts[0].get_text() == "NaN at step 2"
+
+
+def test_input_sensitivity_figure_orders_sample_exact_and_bound():
+    sampled, exact, bound = (
+        line.get_ydata() for line in plot_input_sensitivity([2, 6]).axes[0].get_lines()
+    )
+    assert np.all(sampled <= exact * (1 + 1e-3)) and np.all(exact <= bound)
+    assert bound[-1] > 10 * exact[-1]
+
+
+# --- scripts/make_figures.py -------------------------------------------------------------------
+
+
+def load_make_figures():
+    spec = importlib.util.spec_from_file_location(
+        "make_figures", ROOT / "scripts" / "make_figures.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_make_figures_registry_draws_every_figure_function():
+    registry = load_make_figures().FIGURES
+    called = set()
+    for make in registry.values():
+        code = make.__code__
+        called.update(name for name in code.co_names if name.startswith("plot_"))
+    public = {name for name in plotting.__all__ if name.startswith("plot_")}
+    assert called == public
+    assert all(re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", name) for name in registry)
+
+
+def test_make_figures_writes_selected_figures_and_keeps_others(tmp_path):
+    module = load_make_figures()
+    (tmp_path / "old-name.svg").write_text("<svg/>")
+    module.main(["--lang", "zh", "--out", str(tmp_path), "--only", "wall", "rnn-training"])
+    assert sorted(p.name for p in tmp_path.glob("*.svg")) == [
+        "old-name.svg",
+        "rnn-training.svg",
+        "wall.svg",
+    ]
+    assert "陡壁" in (tmp_path / "wall.svg").read_text(encoding="utf-8")
+
+
+def test_make_figures_removes_stale_svgs_on_a_full_run(tmp_path, monkeypatch):
+    module = load_make_figures()
+    monkeypatch.setattr(module, "FIGURES", {"wall": lambda lang: plot_wall(num_steps=5, lang=lang)})
+    (tmp_path / "old-name.svg").write_text("<svg/>")
+    module.make_figures("en", tmp_path)
+    assert [p.name for p in tmp_path.glob("*.svg")] == ["wall.svg"]
+
+
+def test_make_figures_rejects_unknown_names(tmp_path):
+    with pytest.raises(ValueError, match="unknown figure"):
+        load_make_figures().make_figures("en", tmp_path, ["nope"])
+
+
+def test_docs_figure_folders_are_ignored_by_git():
+    result = subprocess.run(
+        ["git", "check-ignore", "docs/zh/figures/wall.svg", "docs/en/figures/x.svg"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
+    assert result.stdout.split() == ["docs/zh/figures/wall.svg", "docs/en/figures/x.svg"]
