@@ -29,6 +29,12 @@ def rel(path: Path) -> str:
     return str(path.relative_to(DOCS))
 
 
+def built_page_dir(site: Path, notebook: Path) -> Path:
+    """The folder of the notebook's page in the built site."""
+    lang = notebook.parts[-3]
+    return (site if lang == "zh" else site / "en") / "notebooks" / notebook.stem
+
+
 async def execute(path: Path, slots: asyncio.Semaphore) -> nbformat.NotebookNode:
     notebook = nbformat.read(path, as_version=4)
     async with slots:
@@ -83,8 +89,7 @@ def test_notebook_executes_without_errors(executed, path):
 @pytest.mark.slow
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=rel)
 def test_notebook_page_is_rendered_self_contained_and_downloadable(built_site, path):
-    lang, name = path.parts[-3], path.stem
-    page_dir = (built_site if lang == "zh" else built_site / "en") / "notebooks" / name
+    page_dir = built_page_dir(built_site, path)
     html = (page_dir / "index.html").read_text(encoding="utf-8")
     article = html[html.index("<article") : html.index("</article>")]
     assert "jp-Notebook" in article and '"cell_type"' not in article
@@ -99,8 +104,7 @@ def test_notebook_page_is_rendered_self_contained_and_downloadable(built_site, p
 @pytest.mark.slow
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=rel)
 def test_notebook_figures_have_alt_text_in_the_page_language(built_site, path):
-    lang, name = path.parts[-3], path.stem
-    page_dir = (built_site if lang == "zh" else built_site / "en") / "notebooks" / name
+    lang, page_dir = path.parts[-3], built_page_dir(built_site, path)
     html = (page_dir / "index.html").read_text(encoding="utf-8")
     notebook = nbformat.read(path, as_version=4)
     assert "plt.show()" not in "".join(c.source for c in notebook.cells) or "<img " in html
