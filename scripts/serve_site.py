@@ -3,9 +3,9 @@
     .venv/bin/python scripts/serve_site.py [--port 8000] [--no-watch]
 
 The site is served as the static folder a host would serve (`site/`, both languages at once).
-While it runs, a change under docs/, gdguide/ or to the mkdocs configs rebuilds both languages
-(strictly, as the tests do) and swaps the new site in; a failed rebuild keeps the old site and
-prints why.
+While it runs, a change under docs/ (except the generated docs/*/figures/), gdguide/ or to the
+mkdocs configs rebuilds both languages (strictly, as the tests do) and swaps the new site in; a
+failed rebuild keeps the old site and prints why.
 """
 
 from __future__ import annotations
@@ -48,7 +48,8 @@ def snapshot() -> float:
     for path in WATCHED:
         files = path.rglob("*") if path.is_dir() else [path]
         for file in files:
-            if file.is_file() and "__pycache__" not in file.parts:
+            # figures/ is written by the build itself (docs/hooks/gdguide_figures.py)
+            if file.is_file() and "__pycache__" not in file.parts and "figures" not in file.parts:
                 newest = max(newest, file.stat().st_mtime)
     return newest
 
