@@ -219,9 +219,10 @@ def test_log_tick_labels_are_unicode_powers_of_ten(value, label):
 
 
 def test_article_runs_figure_says_which_runs_converge():
-    labels = [line.get_label() for line in plot_article_runs(lang="en").axes[0].get_lines()]
+    ax = plot_article_runs(lang="en").axes[0]
+    labels = [line.get_label() for line in ax.get_lines()]
     assert labels == ["α = 0.01 (converges)", "α = 0.0182 (diverges)", "α = 0.02 (diverges)"]
-    assert "0.01818" in plot_article_runs(lang="en").axes[0].get_title()
+    assert "0.01818" in ax.get_title()
 
 
 def test_lr_sweep_figure_marks_the_boundary_at_one_over_55():
@@ -303,8 +304,10 @@ def test_make_figures_registry_draws_every_figure_function():
     assert all(re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", name) for name in registry)
 
 
-def test_make_figures_writes_selected_figures_and_keeps_others(tmp_path):
+def test_make_figures_writes_selected_figures_and_keeps_others(tmp_path, monkeypatch):
     module = load_make_figures()
+    small = {"wall": SMALL["wall"], "rnn-training": SMALL["rnn_training"], "lr-sweep": None}
+    monkeypatch.setattr(module, "FIGURES", small)
     (tmp_path / "old-name.svg").write_text("<svg/>")
     module.main(["--lang", "zh", "--out", str(tmp_path), "--only", "wall", "rnn-training"])
     assert sorted(p.name for p in tmp_path.glob("*.svg")) == [
