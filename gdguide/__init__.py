@@ -10,7 +10,8 @@ the modules group them by topic:
 - `gdguide.stability`: Hessian eigenvalues, the stable learning rate, learning-rate sweeps;
 - `gdguide.nets`: a numpy MLP and RNN with backpropagation and gradient-norm reports;
 - `gdguide.monitor`: gradient-norm history, spikes, non-finite steps, clip rate;
-- `gdguide.robustness`: input sensitivity (empirical Lipschitz estimates).
+- `gdguide.robustness`: input sensitivity (empirical Lipschitz estimates);
+- `gdguide.plotting`: the site's figures, labelled in Chinese or English (needs matplotlib).
 """
 
 from gdguide.clipping import *  # noqa: F403
@@ -18,10 +19,21 @@ from gdguide.descent import *  # noqa: F403
 from gdguide.monitor import *  # noqa: F403
 from gdguide.nets import *  # noqa: F403
 from gdguide.optimizers import *  # noqa: F403
+from gdguide.plotting import *  # noqa: F403
 from gdguide.problems import *  # noqa: F403
 from gdguide.robustness import *  # noqa: F403
 from gdguide.stability import *  # noqa: F403
-from gdguide import clipping, descent, monitor, nets, optimizers, problems, robustness, stability
+from gdguide import (
+    clipping,
+    descent,
+    monitor,
+    nets,
+    optimizers,
+    plotting,
+    problems,
+    robustness,
+    stability,
+)
 
 __version__ = "0.1.0"
 
@@ -32,6 +44,7 @@ __all__ = sorted(
         *monitor.__all__,
         *nets.__all__,
         *optimizers.__all__,
+        *plotting.__all__,
         *problems.__all__,
         *robustness.__all__,
         *stability.__all__,
