@@ -50,8 +50,6 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
 __all__ = [
-    "CJK_FONTS",
-    "DEFAULT_NETWORKS",
     "plot_article_runs",
     "plot_clipping_wobble",
     "plot_input_sensitivity",
