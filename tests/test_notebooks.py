@@ -10,6 +10,7 @@ reported as a failing notebook test with its traceback rather than only as a fai
 from __future__ import annotations
 
 import asyncio
+import gzip
 import json
 import re
 from pathlib import Path
@@ -98,7 +99,9 @@ def test_notebook_page_is_rendered_self_contained_and_downloadable(built_site, p
     assert "<style" not in article and "<script" not in article
     assert ENGLISH_PLACEHOLDER not in html
     assert "data:image" not in article  # figures are files next to the page
-    assert len(html.encode()) < 150_000  # mkdocs-jupyter's inline CSS alone was ~575 KB
+    # mkdocs-jupyter's inline CSS alone was ~575 KB (~70 KB gzipped); what remains is the cells and
+    # their build-time KaTeX math, which compresses well. Static hosts send pages gzipped.
+    assert len(gzip.compress(html.encode())) < 50_000
 
 
 @pytest.mark.slow

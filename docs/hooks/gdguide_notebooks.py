@@ -61,7 +61,7 @@ MARKDOWN_CELL = re.compile(
 DISPLAY_MATH = re.compile(r"(?:<p>\s*)?\$\$(.+?)\$\$(?:\s*</p>)?", re.DOTALL)
 INLINE_MATH = re.compile(r"(?<![\\$])\$(?!\$)([^$\n]+?)(?<![\\\s])\$")
 IMAGE = re.compile(
-    r'<img\b[^>]*?\ssrc="data:image/(?P<kind>png|jpeg|gif);base64,(?P<data>[^"]+)"[^>]*>'
+    r'<img\b[^>]*?\ssrc="data:image/(?P<kind>png|jpeg|gif|svg\+xml);base64,(?P<data>[^"]+)"[^>]*>'
 )
 
 
@@ -130,7 +130,8 @@ def extract_images(content: str, page, alt: str) -> str:
 
     def replace(match: re.Match) -> str:
         data = base64.b64decode(match["data"])
-        name = f"{stem}-{hashlib.sha256(data).hexdigest()[:12]}.{match['kind']}"
+        extension = match["kind"].removesuffix("+xml")  # image/svg+xml -> .svg
+        name = f"{stem}-{hashlib.sha256(data).hexdigest()[:12]}.{extension}"
         out_dir.mkdir(parents=True, exist_ok=True)
         (out_dir / name).write_bytes(data)
         size = png_size(data)
