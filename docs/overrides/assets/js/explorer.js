@@ -529,12 +529,12 @@ function build(root) {
       LAST[kind] = { [problem]: result };
       if (problem === "wall") {
         c.alpha.mark([
-          { value: 2 / (2 + 12 * x0 * x0) * b, label: `2${s.beta > 0 ? "(1+β)" : ""}/f''(x₀)`, short: "x₀" },
-          { value: b, label: `2${s.beta > 0 ? "(1+β)" : ""}/f''(0)`, short: "0" },
+          { value: 2 / (2 + 12 * x0 * x0) * b, label: `2${s.beta > 0 ? "(1+β)" : ""}/f''(x₀)`, short: "2/f″(x₀)" },
+          { value: b, label: `2${s.beta > 0 ? "(1+β)" : ""}/f''(0)`, short: "2/f″(0)" },
         ]);
         drawCurve(views.curve, result, { range: [-4, 4], f: (x) => PROBLEMS.wall.loss([x]), xLabel: "x", yLabel: "f(x)" });
       } else {
-        c.alpha.mark([{ value: (2 * b) / 2500, label: `2${s.beta > 0 ? "(1+β)" : ""}/L''(1)`, short: "1" }]);
+        c.alpha.mark([{ value: (2 * b) / 2500, label: `2${s.beta > 0 ? "(1+β)" : ""}/L''(1)`, short: "2/L″(1)" }]);
         drawCurve(views.curve, result, { range: [0.8, 1.2], f: (w) => PROBLEMS.cliff.loss([w]), log: true, xLabel: "w", yLabel: "L(w)" });
       }
       views.caption.textContent = problem === "wall" ? TEXT.wall : TEXT.cliff;
