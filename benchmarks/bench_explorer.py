@@ -54,8 +54,12 @@ SWEEPS = {
     # kind: [(label, setup {key: value}, swept key, values)]
     "regression": [
         ("alpha, 300 steps", {}, "alpha", [0.001 + 0.0005 * i for i in range(78)]),
-        ("alpha, 1000 steps, norm clip, beta 0.9", {"steps": 1000, "beta": 0.9}, "alpha",
-         [0.001 + 0.0005 * i for i in range(78)]),
+        (
+            "alpha, 1000 steps, norm clip, beta 0.9",
+            {"steps": 1000, "beta": 0.9},
+            "alpha",
+            [0.001 + 0.0005 * i for i in range(78)],
+        ),
         ("threshold c, 1000 steps", {"steps": 1000}, "c", [-2 + 0.05 * i for i in range(100)]),
     ],
     "cliffs": [
@@ -102,8 +106,10 @@ def main() -> None:
                 **({"executable_path": executable} if executable else {})
             )
             print(f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
-            print(f"{'page':<16} {'sweep':<40} {'update ms (median/p95/max)':>28}"
-                  f" {'next frame ms (median/p95/max)':>32}")
+            print(
+                f"{'page':<16} {'sweep':<40} {'update ms (median/p95/max)':>28}"
+                f" {'next frame ms (median/p95/max)':>32}"
+            )
             for lang in ("zh", "en"):
                 for kind, sweeps in SWEEPS.items():
                     for label, setup, key, values in sweeps:
