@@ -38,6 +38,7 @@ from hypothesis import settings
 from sybil import Region, Sybil
 from sybil.parsers.markdown.lexers import RawFencedCodeBlockLexer
 from sybil.parsers.rest import DocTestParser
+from sybil.sybil import SybilCollection
 
 settings.register_profile("gdguide", derandomize=True, deadline=None, print_blob=True)
 settings.load_profile("gdguide")
@@ -176,7 +177,16 @@ pages = Sybil(
     name="docs-pages",
 )
 
-pytest_collect_file = (_docstrings + pages).pytest()
+#: The README's usage example is a page too: what a visitor copies first must run.
+readme = Sybil(
+    parsers=[PageParser()],
+    path=".",
+    patterns=["README.md"],
+    setup=fresh_script_namespace,
+    name="readme",
+)
+
+pytest_collect_file = SybilCollection([_docstrings, pages, readme]).pytest()
 
 
 @pytest.fixture(scope="session")
