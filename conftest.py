@@ -40,7 +40,9 @@ from sybil.parsers.markdown.lexers import RawFencedCodeBlockLexer
 from sybil.parsers.rest import DocTestParser
 from sybil.sybil import SybilCollection
 
-settings.register_profile("gdguide", derandomize=True, deadline=None, print_blob=True)
+settings.register_profile(
+    "gdguide", derandomize=True, database=None, deadline=None, print_blob=True
+)
 settings.load_profile("gdguide")
 
 ROOT = Path(__file__).resolve().parent
