@@ -20,25 +20,45 @@ PY
 
 # The site renders its math to HTML at build time with KaTeX, pinned by package-lock.json.
 case ",$extras," in
-    *,docs,* | *,dev,*)
+    *,docs,* | *,dev,* | *,test,*)
         if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
             command -v npm >/dev/null 2>&1 || {
                 echo "setup: building the site needs Node.js >= 18 with npm (KaTeX renders the math)" >&2
                 exit 1
             }
-            echo "setup: installing KaTeX from package-lock.json (npm ci) ..."
+            echo "setup: installing KaTeX and axe-core from package-lock.json (npm ci) ..."
             npm ci --no-audit --no-fund --loglevel=error
         fi
         ;;
 esac
 stamp=".venv/.gdguide-installed-$(echo "$extras" | tr ',' '-')"
 fingerprint="$(cat pyproject.toml requirements/constraints.txt | sha256sum | cut -c1-16)"
-if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$fingerprint" ]; then
-    exit 0
+if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$fingerprint" ]; then
+    echo "setup: installing gdguide[$extras] with the pinned versions into .venv ..."
+    # torch: the CPU build pinned in the lock file. PIP_EXTRA_INDEX_URL may point at PyTorch's CPU
+    # index on machines that do not have the wheel locally (see README).
+    .venv/bin/python -m pip install --quiet --disable-pip-version-check \
+        -c requirements/constraints.txt -e ".[$extras]"
+    echo "$fingerprint" > "$stamp"
 fi
-echo "setup: installing gdguide[$extras] with the pinned versions into .venv ..."
-# torch: the CPU build pinned in the lock file. PIP_EXTRA_INDEX_URL may point at PyTorch's CPU index
-# on machines that do not have the wheel locally (see README).
-.venv/bin/python -m pip install --quiet --disable-pip-version-check \
-    -c requirements/constraints.txt -e ".[$extras]"
-echo "$fingerprint" > "$stamp"
+
+# The browser tests (tests/browser/) drive Chromium with Playwright: the system's Chromium where
+# there is one (as root, Debian's `chromium` is installed here, with a small CJK font so that the
+# screenshots show Chinese), else Playwright's own download (macOS, or no root); GDGUIDE_CHROMIUM=
+# playwright forces the download (the GitHub workflow).
+case ",$extras," in
+    *,test,* | *,dev,*)
+        cjk_font() { command -v fc-list >/dev/null 2>&1 && [ -n "$(fc-list :lang=zh family)" ]; }
+        if [ "${GDGUIDE_CHROMIUM:-}" != playwright ] && [ "$(id -u)" = 0 ] \
+            && command -v apt-get >/dev/null 2>&1 && { ! command -v chromium >/dev/null 2>&1 || ! cjk_font; }; then
+            echo "setup: installing Debian's chromium and a CJK font (apt-get) ..."
+            export DEBIAN_FRONTEND=noninteractive
+            apt-get update -qq
+            apt-get install -y -qq --no-install-recommends chromium fonts-wqy-microhei >/dev/null
+        fi
+        if [ "${GDGUIDE_CHROMIUM:-}" = playwright ] || { [ -z "${GDGUIDE_CHROMIUM:-}" ] && ! command -v chromium >/dev/null 2>&1; }; then
+            echo "setup: no system Chromium; Playwright downloads its own (playwright install chromium) ..."
+            .venv/bin/python -m playwright install chromium
+        fi
+        ;;
+esac

@@ -8,16 +8,23 @@
   path relative to the page (used by `docs/overrides/partials/alternate.html`, so it works on any
   host and under any sub-path) and `link`, the absolute URL from `site_url` (Material's
   `<link rel="alternate" hreflang>` in the page head).
+- `on_post_page`: those `<link rel="alternate" hreflang>` tags are taken out of the page head again:
+  Material's JavaScript fetches `sitemap.xml` next to every such link (a 404 and a console error
+  on every page, since they point at pages, not at language roots). The same hreflang pairs are
+  given to search engines in each language's `sitemap.xml` instead
+  (`docs/overrides/sitemap.xml`, from `extra.gdguide.alternate_urls` set in `on_config`).
 """
 
 from __future__ import annotations
 
 import logging
 import posixpath
+import re
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
 log = logging.getLogger("mkdocs.hooks.gdguide_i18n")
+HREFLANG_LINK = re.compile(r'[ \t]*<link rel="alternate" href="[^"]*" hreflang="[^"]*">\n?')
 
 
 def existing_nav(nav: list, docs_dir: Path) -> list:
@@ -53,6 +60,11 @@ def on_config(config):
         config.nav = existing_nav(config.nav, Path(config.docs_dir))
     # The configured links are each language's root; on_page_context replaces them per page.
     options["alternate_roots"] = [dict(alt) for alt in config.extra["alternate"]]
+    # Each language's absolute root, for the hreflang pairs of sitemap.xml.
+    options["alternate_urls"] = {
+        alt["lang"]: urljoin(config.site_url or "/", alt["link"])
+        for alt in config.extra["alternate"]
+    }
     return config
 
 
@@ -80,3 +92,9 @@ def on_page_context(context, page, config, nav):
     # Templates read config.extra.alternate; pages are rendered one at a time.
     config.extra["alternate"] = alternates
     return context
+
+
+def on_post_page(output, page, config):
+    """Drop the hreflang `<link>`s from the head (they are in sitemap.xml; see the module doc)."""
+    head, sep, body = output.partition("</head>")
+    return HREFLANG_LINK.sub("", head) + sep + body

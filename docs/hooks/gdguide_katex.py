@@ -98,7 +98,10 @@ def render_math(page_html: str, where: str) -> tuple[str, int]:
         for warning in result.get("warnings", []):
             log.warning("%s: KaTeX (strict) in %r: %s", where, item["tex"], warning)
         rendered = result["html"]
-        pieces.append(f'<div class="arithmatex">{rendered}</div>' if item["display"] else rendered)
+        # tabindex: a display formula wider than the screen scrolls, and keyboard users must be
+        # able to scroll it too (axe-core's scrollable-region-focusable).
+        display = f'<div class="arithmatex" tabindex="0">{rendered}</div>'
+        pieces.append(display if item["display"] else rendered)
     pieces.append(page_html[last:])
     return "".join(pieces), len(found)
 

@@ -60,6 +60,7 @@ MARKDOWN_CELL = re.compile(
 )
 DISPLAY_MATH = re.compile(r"(?:<p>\s*)?\$\$(.+?)\$\$(?:\s*</p>)?", re.DOTALL)
 INLINE_MATH = re.compile(r"(?<![\\$])\$(?!\$)([^$\n]+?)(?<![\\\s])\$")
+CELL_ID = re.compile(r'\bid="cell-id=([A-Za-z0-9_-]+)"')
 IMAGE = re.compile(
     r'<img\b[^>]*?\ssrc="data:image/(?P<kind>png|jpeg|gif|svg\+xml);base64,(?P<data>[^"]+)"[^>]*>'
 )
@@ -148,6 +149,9 @@ def on_page_content(content, page, config, files):
     options = config.extra["gdguide"]
     content = STRIP.sub("", content)
     content = COPY_WIDGET.sub("", content)
+    # nbconvert's cell ids ("cell-id=setup") are not valid in a CSS selector: Material's copy
+    # button (data-clipboard-target="#__code_cell-id=setup > code") threw instead of copying.
+    content = CELL_ID.sub(r'id="cell-\1"', content)
     content = CODE.sub(
         lambda m: (
             f'<div class="language-{m["lang"]} highlight">'
