@@ -383,6 +383,21 @@ def inspect(page, visit: Visit, runner: ThreadPoolExecutor) -> None:
     visit.url = page.url
     with step("probe"):
         visit.probe = page.evaluate(PROBE)
+    # Screenshots and the phone check first, on the page as loaded (no toast, no focus ring).
+    with step("screenshots"):
+        page.screenshot(path=SCREENSHOTS / "desktop" / screenshot_name(visit))
+    with step("phone"):
+        page.set_viewport_size(PHONE)
+        page.evaluate(SETTLE)
+        visit.phone = page.evaluate(OVERFLOW)
+    with step("screenshots"):
+        height = page.evaluate("document.documentElement.scrollHeight")
+        cut = {"clip": {"x": 0, "y": 0, **PHONE, "height": MAX_SHOT}} if height > MAX_SHOT else {}
+        visit.shot_cut = height if cut else 0
+        page.screenshot(path=SCREENSHOTS / "phone" / screenshot_name(visit), full_page=True, **cut)
+    with step("phone"):
+        page.set_viewport_size(DESKTOP)
+        page.evaluate(SETTLE)
     python = [b for b in visit.probe["blocks"] if b["language"] == "python" and b["hasCopyButton"]]
     if python and visit.page.kind not in {"api", "404"}:  # the API's are signatures
         with step("copy"):
@@ -400,20 +415,6 @@ def inspect(page, visit: Visit, runner: ThreadPoolExecutor) -> None:
     with step("axe"):
         page.add_script_tag(path=str(AXE))
         visit.axe = page.evaluate(AXE_RUN)
-    with step("screenshots"):
-        page.screenshot(path=SCREENSHOTS / "desktop" / screenshot_name(visit))
-    with step("phone"):
-        page.set_viewport_size(PHONE)
-        page.evaluate(SETTLE)
-        visit.phone = page.evaluate(OVERFLOW)
-    with step("screenshots"):
-        height = page.evaluate("document.documentElement.scrollHeight")
-        cut = {"clip": {"x": 0, "y": 0, **PHONE, "height": MAX_SHOT}} if height > MAX_SHOT else {}
-        visit.shot_cut = height if cut else 0
-        page.screenshot(path=SCREENSHOTS / "phone" / screenshot_name(visit), full_page=True, **cut)
-    with step("phone"):
-        page.set_viewport_size(DESKTOP)
-        page.evaluate(SETTLE)
 
 
 @pytest.fixture(scope="session")
