@@ -57,8 +57,14 @@ case ",$extras," in
             apt-get install -y -qq --no-install-recommends chromium fonts-wqy-microhei >/dev/null
         fi
         if [ "${GDGUIDE_CHROMIUM:-}" = playwright ] || { [ -z "${GDGUIDE_CHROMIUM:-}" ] && ! command -v chromium >/dev/null 2>&1; }; then
-            echo "setup: no system Chromium; Playwright downloads its own (playwright install chromium) ..."
-            .venv/bin/python -m playwright install chromium
+            # With apt-get and root (or password-less sudo, as on GitHub's Ubuntu runners), also the
+            # libraries and fonts that Playwright's Chromium needs (--with-deps); else the browser only.
+            with_deps=()
+            if command -v apt-get >/dev/null 2>&1 && { [ "$(id -u)" = 0 ] || sudo -n true 2>/dev/null; }; then
+                with_deps=(--with-deps)
+            fi
+            echo "setup: no system Chromium; Playwright downloads its own (playwright install ${with_deps[*]:+${with_deps[*]} }chromium) ..."
+            .venv/bin/python -m playwright install "${with_deps[@]}" chromium
         fi
         ;;
 esac
