@@ -62,7 +62,9 @@ def explorer_base_url(built_site):
     server.server_close()
 
 
-@pytest.fixture(scope="session")
+# Module scope: a live sync Playwright keeps an asyncio loop running in this thread, which
+# would break every later test that calls asyncio.run (the notebook tests).
+@pytest.fixture(scope="module")
 def explorer_browser():
     executable = shutil.which("chromium") or "/usr/bin/chromium"
     options = {"executable_path": executable} if shutil.which(executable) else {}

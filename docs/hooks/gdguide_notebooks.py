@@ -60,6 +60,16 @@ MARKDOWN_CELL = re.compile(
 )
 DISPLAY_MATH = re.compile(r"(?:<p>\s*)?\$\$(.+?)\$\$(?:\s*</p>)?", re.DOTALL)
 INLINE_MATH = re.compile(r"(?<![\\$])\$(?!\$)([^$\n]+?)(?<![\\\s])\$")
+# The kernel flushes stdout in chunks cut at arbitrary points, and nbconvert renders each chunk as
+# its own output box; a chunk starting with a newline then loses it (HTML drops a newline right
+# after <pre>). The seam between two plain-text outputs of one cell is removed: one box, exact text.
+TEXT_OUTPUT = (
+    r'<div class="jp-RenderedText jp-OutputArea-output" data-mime-type="text/plain"[^>]*>\s*<pre>'
+)
+TEXT_OUTPUT_SEAM = re.compile(
+    r"</pre>\s*</div>\s*</div>\s*<div class=\"jp-OutputArea-child\">\s*" + TEXT_OUTPUT
+)
+TEXT_OUTPUT_LEADING_NEWLINE = re.compile(f"({TEXT_OUTPUT})\n")
 CELL_ID = re.compile(r'\bid="cell-id=([A-Za-z0-9_-]+)"')
 IMAGE = re.compile(
     r'<img\b[^>]*?\ssrc="data:image/(?P<kind>png|jpeg|gif|svg\+xml);base64,(?P<data>[^"]+)"[^>]*>'
@@ -152,6 +162,8 @@ def on_page_content(content, page, config, files):
     # nbconvert's cell ids ("cell-id=setup") are not valid in a CSS selector: Material's copy
     # button (data-clipboard-target="#__code_cell-id=setup > code") threw instead of copying.
     content = CELL_ID.sub(r'id="cell-\1"', content)
+    content = TEXT_OUTPUT_SEAM.sub("", content)
+    content = TEXT_OUTPUT_LEADING_NEWLINE.sub("\\1\n\n", content)
     content = CODE.sub(
         lambda m: (
             f'<div class="language-{m["lang"]} highlight">'
