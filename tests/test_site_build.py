@@ -291,19 +291,52 @@ def test_each_language_has_its_own_search_index(built_site):
     assert not any(d["location"].startswith("en/") for d in zh["docs"])
 
 
+API_MODULES = [
+    "clipping",
+    "descent",
+    "optimizers",
+    "stability",
+    "problems",
+    "nets",
+    "monitor",
+    "robustness",
+    "plotting",
+]
+
+
+def api_page_ids(site: Path) -> dict[str, set[str]]:
+    """Element ids of every API page of one language: {"api/": ..., "api/clipping/": ...}."""
+    return {
+        page.parent.relative_to(site).as_posix() + "/": {
+            attrs.get("id") for tag, attrs in tags_of(page).tags if attrs.get("id")
+        }
+        for page in sorted((site / "api").rglob("index.html"))
+    }
+
+
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_api_reference_renders_every_public_name(built_site, lang):
-    page = (built_site if lang == "zh" else built_site / "en") / "api" / "index.html"
-    ids = {attrs.get("id") for tag, attrs in tags_of(page).tags}
-    missing = [name for name in gdguide.__all__ if f"gdguide.{name}" not in ids]
-    assert missing == []
+    pages = api_page_ids(built_site if lang == "zh" else built_site / "en")
+    assert set(pages) == {"api/"} | {f"api/{module}/" for module in API_MODULES}
+    # One page per module (`::: gdguide.<module>`): every public name is rendered on its module's
+    # page, at the anchor `gdguide.<module>.<name>`, and on no other API page.
+    misplaced = {}
+    for name in gdguide.__all__:
+        module = getattr(gdguide, name).__module__.removeprefix("gdguide.")
+        found = [page for page, ids in pages.items() if f"gdguide.{module}.{name}" in ids]
+        if found != [f"api/{module}/"]:
+            misplaced[name] = found
+    assert misplaced == {}
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_cross_references_resolve_to_the_same_language_api_page(built_site, lang):
-    index = (built_site if lang == "zh" else built_site / "en") / "index.html"
-    hrefs = [attrs.get("href", "") for tag, attrs in tags_of(index).tags if tag == "a"]
-    assert "api/#gdguide.clip_by_global_norm" in hrefs
+    site = built_site if lang == "zh" else built_site / "en"
+    hrefs = [attrs.get("href", "") for tag, attrs in tags_of(site / "index.html").tags if tag == "a"]
+    # `[clip_by_global_norm][gdguide.clip_by_global_norm]` (the public path) lands on the module's
+    # page, at the anchor mkdocstrings gives the object there.
+    assert "api/clipping/#gdguide.clipping.clip_by_global_norm" in hrefs
+    assert "gdguide.clipping.clip_by_global_norm" in api_page_ids(site)["api/clipping/"]
 
 
 def load_serve_site():
@@ -331,6 +364,7 @@ def test_serve_script_serves_both_languages_and_their_404_pages(built_site):
                 "/": (200, "zh"),
                 "/en/": (200, "en"),
                 "/en/api/": (200, "en"),
+                "/en/api/clipping/": (200, "en"),
                 "/no-such-page/": (404, "zh"),
                 "/en/no-such-page/": (404, "en"),
             }

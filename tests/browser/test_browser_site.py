@@ -98,7 +98,7 @@ def site_pages() -> list[SitePage]:
                 path = "" if relative.parent == Path(".") else f"{relative.parent.as_posix()}/"
             else:
                 path = f"{relative.as_posix()}/"
-            kind = {"": "home", "api/": "api"}.get(path, "page")
+            kind = "home" if path == "" else "api" if path.startswith("api/") else "page"
             if source.suffix == ".ipynb":
                 kind = "notebook"
             found.append(SitePage(lang, path, kind, source))
@@ -648,9 +648,8 @@ def test_notebook_page_shows_rendered_cells_and_figures(visit_of, page):
 SEARCHES = [
     ("zh", "梯度裁剪", "algorithms/#clipping"),
     ("en", "gradient clipping", "en/algorithms/#clipping"),
-    # The stability rule's own section says "step size", not "learning rate": a reader searching
-    # "learning rate" finds the rule in the errata, and "stability rule" finds the section.
-    ("en", "learning rate", "en/errata/#learning-rate-rule"),
+    # The stability rule's section opens with the words readers search for ("learning rate").
+    ("en", "learning rate", "en/algorithms/#stability-rule"),
     ("en", "stability rule", "en/algorithms/#stability-rule"),
     ("zh", "稳定性条件", "algorithms/#stability-rule"),
 ]
@@ -685,7 +684,18 @@ def load_all_search_results(page) -> list[list[str]]:
     total = int(re.search(r"\d+", meta).group(0))
     items = page.locator(".md-search-result__list > li.md-search-result__item")
     while (shown := items.count()) < total:
-        page.eval_on_selector(".md-search__scrollwrap", "e => { e.scrollTop = e.scrollHeight; }")
+        # Material renders the next 4 groups when the list *reaches* its end (a change of state):
+        # scroll back up first, so that a second batch is asked for too (more than 14 groups).
+        page.eval_on_selector(
+            ".md-search__scrollwrap",
+            """e => new Promise(done => {
+              e.scrollTop = 0;
+              requestAnimationFrame(() => requestAnimationFrame(() => {
+                e.scrollTop = e.scrollHeight;
+                done();
+              }));
+            })""",
+        )
         page.wait_for_function(
             "n => document.querySelectorAll('.md-search-result__item').length > n", arg=shown
         )
