@@ -220,7 +220,9 @@ def site_url(built_site):
         thread.join()
 
 
-@pytest.fixture(scope="session")
+# Module scope: a live sync Playwright keeps an asyncio loop running in this thread, which
+# would break every later test that calls asyncio.run (the notebook tests).
+@pytest.fixture(scope="module")
 def browser():
     options = launch_options()
     with playwright_api.sync_playwright() as playwright:
@@ -420,7 +422,9 @@ def inspect(page, visit: Visit, runner: ThreadPoolExecutor) -> None:
         visit.axe = page.evaluate(AXE_RUN)
 
 
-@pytest.fixture(scope="session")
+# Module scope: a live sync Playwright keeps an asyncio loop running in this thread, which
+# would break every later test that calls asyncio.run (the notebook tests).
+@pytest.fixture(scope="module")
 def walk(browser, site_url) -> Walk:
     for folder in ("desktop", "phone"):
         shutil.rmtree(SCREENSHOTS / folder, ignore_errors=True)
