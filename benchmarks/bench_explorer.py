@@ -32,6 +32,7 @@ from playwright.sync_api import sync_playwright
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts"))
+from chromium import launch_options  # noqa: E402
 
 MOVE = """async ([key, values]) => {
   const root = document.querySelector('[data-gdguide-explorer]');
@@ -99,12 +100,9 @@ def main() -> None:
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     base = f"http://127.0.0.1:{server.server_port}"
-    executable = shutil.which("chromium")
     try:
         with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(
-                **({"executable_path": executable} if executable else {})
-            )
+            browser = playwright.chromium.launch(**launch_options())
             print(f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
             print(
                 f"{'page':<16} {'sweep':<40} {'update ms (median/p95/max)':>28}"

@@ -25,7 +25,6 @@ import functools
 import gzip
 import importlib.util
 import os
-import shutil
 import sys
 import threading
 from http.server import ThreadingHTTPServer
@@ -33,28 +32,12 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts"))
+from chromium import launch_options  # noqa: E402
 from serve_site import SiteHandler  # noqa: E402
 
 COMPRESSED = {".html", ".css", ".js", ".json", ".svg", ".xml", ".map", ".txt", ".ipynb"}
 FIRST_VISIT_BUDGET = 400_000
 FOLLOWING_BUDGET = 100_000
-
-
-def launch_options() -> dict:
-    """Chromium as tests/browser/test_browser_site.py launches it (no calls to outside hosts)."""
-    args = [
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-    ]
-    if os.geteuid() == 0:
-        args.append("--no-sandbox")
-    chosen = os.environ.get("GDGUIDE_CHROMIUM", "")
-    executable = None if chosen == "playwright" else (chosen or shutil.which("chromium"))
-    return {"args": args, **({"executable_path": executable} if executable else {})}
 
 
 class Meter:

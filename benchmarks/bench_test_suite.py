@@ -4,8 +4,8 @@
 
 Runs pytest twice in fresh processes: once for the docs, docstring, unit, property, parity,
 notebook and site-build tests (issue 3's budget: at most 90 s on this 2-core machine, installs
-excluded), once for the real-browser tests (tests/browser/ and the explorer parity test). Prints
-wall time, the load average before each run and pytest's closing line. It never asserts.
+excluded), once for the real-browser tests (tests/browser/, the explorer parity test included).
+Prints wall time, the load average before each run and pytest's closing line. It never asserts.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-BROWSER = ["tests/browser", "tests/test_explorer_browser.py"]
+BROWSER = ["tests/browser"]
 PARTS = {
     "docs + docstrings + unit + notebooks + site build": [f"--ignore={path}" for path in BROWSER],
     "real browser": BROWSER,

@@ -14,15 +14,6 @@ the modules group them by topic:
 - `gdguide.plotting`: the site's figures, labelled in Chinese or English (needs matplotlib).
 """
 
-from gdguide.clipping import *  # noqa: F403
-from gdguide.descent import *  # noqa: F403
-from gdguide.monitor import *  # noqa: F403
-from gdguide.nets import *  # noqa: F403
-from gdguide.optimizers import *  # noqa: F403
-from gdguide.plotting import *  # noqa: F403
-from gdguide.problems import *  # noqa: F403
-from gdguide.robustness import *  # noqa: F403
-from gdguide.stability import *  # noqa: F403
 from gdguide import (
     clipping,
     descent,
@@ -34,6 +25,15 @@ from gdguide import (
     robustness,
     stability,
 )
+from gdguide.clipping import *  # noqa: F403
+from gdguide.descent import *  # noqa: F403
+from gdguide.monitor import *  # noqa: F403
+from gdguide.nets import *  # noqa: F403
+from gdguide.optimizers import *  # noqa: F403
+from gdguide.plotting import *  # noqa: F403
+from gdguide.problems import *  # noqa: F403
+from gdguide.robustness import *  # noqa: F403
+from gdguide.stability import *  # noqa: F403
 
 __version__ = "0.1.0"
 

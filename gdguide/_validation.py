@@ -32,7 +32,9 @@ def nonnegative_finite(name: str, value: object) -> float:
     return real
 
 
-def in_interval(name: str, value: object, low: float, high: float, *, closed_high: bool = False) -> float:
+def in_interval(
+    name: str, value: object, low: float, high: float, *, closed_high: bool = False
+) -> float:
     """Return `value` as a float, or raise unless `low <= value < high` (or `<= high`)."""
     real = real_number(name, value)
     upper_ok = real <= high if closed_high else real < high
@@ -88,9 +90,13 @@ def writable_float_array(name: str, value: object) -> np.ndarray:
     In-place functions use this: they cannot modify a list or an integer array.
     """
     if not isinstance(value, np.ndarray):
-        raise TypeError(f"{name} must be a numpy ndarray to be modified in place, got {type(value).__name__}")
+        raise TypeError(
+            f"{name} must be a numpy ndarray to be modified in place, got {type(value).__name__}"
+        )
     if value.dtype.kind != "f":
-        raise TypeError(f"{name} must have a floating dtype to be modified in place, got {value.dtype}")
+        raise TypeError(
+            f"{name} must have a floating dtype to be modified in place, got {value.dtype}"
+        )
     if not value.flags.writeable:
         raise ValueError(f"{name} is read-only and cannot be modified in place")
     return value
@@ -101,7 +107,9 @@ def array_list(name: str, arrays: object) -> list[np.ndarray]:
     if isinstance(arrays, np.ndarray):
         return [float_array(name, arrays)]
     if not isinstance(arrays, Sequence) or isinstance(arrays, (str, bytes)):
-        raise TypeError(f"{name} must be an array or a sequence of arrays, got {type(arrays).__name__}")
+        raise TypeError(
+            f"{name} must be an array or a sequence of arrays, got {type(arrays).__name__}"
+        )
     if len(arrays) == 0:
         raise ValueError(f"{name} is empty: there is no gradient to clip")
     return [float_array(f"{name}[{i}]", a) for i, a in enumerate(arrays)]

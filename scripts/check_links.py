@@ -29,7 +29,7 @@ HEADERS = {"User-Agent": "gdguide-link-check/1 (+https://github.com/)", "Accept"
 
 
 def trim(url: str) -> str:
-    """Drop trailing punctuation and unbalanced ')' (Markdown's `[text](url)`), keep DOIs' '(64)'."""
+    """Drop trailing punctuation and an unbalanced ')' (Markdown links); keep DOIs' '(64)'."""
     while True:
         url = url.rstrip(".,;:!?*")
         if url.endswith(")") and url.count(")") > url.count("("):

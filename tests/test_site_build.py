@@ -332,7 +332,9 @@ def test_api_reference_renders_every_public_name(built_site, lang):
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_cross_references_resolve_to_the_same_language_api_page(built_site, lang):
     site = built_site if lang == "zh" else built_site / "en"
-    hrefs = [attrs.get("href", "") for tag, attrs in tags_of(site / "index.html").tags if tag == "a"]
+    hrefs = [
+        attrs.get("href", "") for tag, attrs in tags_of(site / "index.html").tags if tag == "a"
+    ]
     # `[clip_by_global_norm][gdguide.clip_by_global_norm]` (the public path) lands on the module's
     # page, at the anchor mkdocstrings gives the object there.
     assert "api/clipping/#gdguide.clipping.clip_by_global_norm" in hrefs

@@ -10,15 +10,12 @@ every code block's copy button and reads the system clipboard, runs axe-core
 copied from a page run in order in a fresh `python` (tests/browser/run_blocks.py) in a background
 thread while the walk goes on.
 
-Chromium: `GDGUIDE_CHROMIUM` (a path, or `playwright` for Playwright's own download), else the
-system's `chromium` (Debian's package, installed by scripts/setup.sh), else Playwright's own
-(`playwright install chromium`, which scripts/setup.sh runs where there is no system Chromium).
+Which Chromium, and how it is started: scripts/chromium.py (fixtures in browser_support.py).
 """
 
 from __future__ import annotations
 
 import contextlib
-import functools
 import json
 import os
 import re
@@ -26,24 +23,19 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections import Counter
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from http.server import ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from browser_support import browser, playwright_api, site_url  # noqa: F401 (fixtures)
 from sybil import Document
 
 from conftest import FENCES, PythonBlock, pages
 
 pytestmark = pytest.mark.slow
-if os.environ.get("CI"):  # never skipped in CI: a missing playwright is an error there
-    import playwright.sync_api as playwright_api
-else:
-    playwright_api = pytest.importorskip("playwright.sync_api", reason="pip install gdguide[test]")
 
 ROOT = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
@@ -57,14 +49,6 @@ LANGS = ("zh", "en")
 HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 DISPLAY_MATH = re.compile(r"\$\$(.+?)\$\$", re.DOTALL)
 INLINE_MATH = re.compile(r"(?<![\\$])\$(?!\$)([^$\n]+?)(?<![\\\s])\$")
-CHROMIUM_FLAGS = [
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",  # else Chromium calls Google's hosts at start
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 
 # --- the pages ------------------------------------------------------------------------------------
@@ -151,25 +135,6 @@ def source_python_blocks(page: SitePage) -> list[str]:
 # --- browser, server, walk -----------------------------------------------------------------------
 
 
-def chromium_executable() -> str | None:
-    """The Chromium to drive: see the module docstring. None = Playwright's own download."""
-    chosen = os.environ.get("GDGUIDE_CHROMIUM", "")
-    if chosen == "playwright":
-        return None
-    return chosen or shutil.which("chromium")
-
-
-def launch_options() -> dict:
-    args = list(CHROMIUM_FLAGS)
-    if hasattr(os, "geteuid") and os.geteuid() == 0:
-        args.append("--no-sandbox")  # Chromium's sandbox refuses to run as root
-    options = {"args": args}
-    executable = chromium_executable()
-    if executable:
-        options["executable_path"] = executable
-    return options
-
-
 @dataclass
 class Visit:
     page: SitePage
@@ -202,42 +167,6 @@ class Walk:
     visits: dict[str, Visit]
     seconds: float
     runner_seconds: float = 0.0
-
-
-@pytest.fixture(scope="session")
-def site_url(built_site):
-    sys.path.insert(0, str(ROOT / "scripts"))
-    try:
-        from serve_site import SiteHandler
-    finally:
-        sys.path.remove(str(ROOT / "scripts"))
-    handler = functools.partial(SiteHandler, directory=str(built_site))
-    with ThreadingHTTPServer(("127.0.0.1", 0), handler) as server:
-        thread = threading.Thread(target=server.serve_forever, daemon=True)
-        thread.start()
-        yield f"http://127.0.0.1:{server.server_port}/"
-        server.shutdown()
-        thread.join()
-
-
-# Module scope: a live sync Playwright keeps an asyncio loop running in this thread, which
-# would break every later test that calls asyncio.run (the notebook tests).
-@pytest.fixture(scope="module")
-def browser():
-    options = launch_options()
-    with playwright_api.sync_playwright() as playwright:
-        try:
-            chromium = playwright.chromium.launch(**options)
-        except playwright_api.Error as error:
-            which = options.get("executable_path", "Playwright's own download")
-            pytest.fail(
-                f"cannot start Chromium ({which}): {error}\n"
-                "Install Debian's `chromium` (scripts/setup.sh does, as root) or run "
-                "`.venv/bin/python -m playwright install chromium`.",
-                pytrace=False,
-            )
-        yield chromium
-        chromium.close()
 
 
 class Recorder:

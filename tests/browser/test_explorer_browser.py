@@ -9,22 +9,17 @@
 - No request leaves 127.0.0.1 (every other request is aborted and reported).
 
 The site is built once per session (the `built_site` fixture of the root conftest) and served on
-a random port of 127.0.0.1. Chromium is the system one (/usr/bin/chromium, set up by
-scripts/setup.sh), or Playwright's own download where that is missing.
+a random port of 127.0.0.1; Chromium is started as scripts/chromium.py says (browser_support.py).
 """
 
 from __future__ import annotations
 
-import functools
 import re
-import shutil
-import threading
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
 import numpy as np
 import pytest
-from playwright.sync_api import sync_playwright
+from browser_support import browser, site_url  # noqa: F401 (fixtures)
 
 from gdguide import (
     ClipByNorm,
@@ -45,33 +40,6 @@ PROBLEMS = {
     "wall": Wall(),
     "cliff": RecurrentCliff(),
 }
-
-
-class _Quiet(SimpleHTTPRequestHandler):
-    def log_message(self, format, *args):
-        pass
-
-
-@pytest.fixture(scope="session")
-def explorer_base_url(built_site):
-    handler = functools.partial(_Quiet, directory=str(built_site))
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    server.server_close()
-
-
-# Module scope: a live sync Playwright keeps an asyncio loop running in this thread, which
-# would break every later test that calls asyncio.run (the notebook tests).
-@pytest.fixture(scope="module")
-def explorer_browser():
-    executable = shutil.which("chromium") or "/usr/bin/chromium"
-    options = {"executable_path": executable} if shutil.which(executable) else {}
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(**options)
-        yield browser
-        browser.close()
 
 
 class Visit:
@@ -100,12 +68,12 @@ class Visit:
 
 
 @pytest.fixture
-def visit(explorer_browser, explorer_base_url):
+def visit(browser, site_url):
     opened: list[Visit] = []
 
     def open_page(kind: str, lang: str = "en", width: int = 1200) -> Visit:
         prefix = "en/" if lang == "en" else ""
-        opened.append(Visit(explorer_browser, f"{explorer_base_url}/{prefix}{PAGES[kind]}", width))
+        opened.append(Visit(browser, f"{site_url}{prefix}{PAGES[kind]}", width))
         return opened[-1]
 
     yield open_page

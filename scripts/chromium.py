@@ -1,0 +1,41 @@
+"""How this project starts Chromium for its browser tests and benchmarks (one place for all).
+
+Which Chromium: `GDGUIDE_CHROMIUM` (a path, or `playwright` for Playwright's own download), else
+the system's `chromium` (Debian's package, installed by scripts/setup.sh), else Playwright's own
+(`playwright install chromium`, which scripts/setup.sh runs where there is no system Chromium).
+The flags keep Chromium from calling outside hosts (Google's, at start and in the background).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+CHROMIUM_FLAGS = (
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",  # else Chromium calls Google's hosts at start
+    "--disable-component-update",
+    "--disable-sync",
+)
+
+
+def chromium_executable() -> str | None:
+    """The Chromium to drive; None means Playwright's own download."""
+    chosen = os.environ.get("GDGUIDE_CHROMIUM", "")
+    if chosen == "playwright":
+        return None
+    return chosen or shutil.which("chromium")
+
+
+def launch_options() -> dict:
+    """Keyword arguments for Playwright's `chromium.launch`."""
+    args = list(CHROMIUM_FLAGS)
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        args.append("--no-sandbox")  # Chromium's sandbox refuses to run as root
+    options: dict = {"args": args}
+    executable = chromium_executable()
+    if executable:
+        options["executable_path"] = executable
+    return options
