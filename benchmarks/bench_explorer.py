@@ -32,7 +32,7 @@ from playwright.sync_api import sync_playwright
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts"))
-from chromium import launch_options  # noqa: E402
+from chromium import START_EXPLORERS, launch_options  # noqa: E402
 
 MOVE = """async ([key, values]) => {
   const root = document.querySelector('[data-gdguide-explorer]');
@@ -113,7 +113,7 @@ def main() -> None:
                     for label, setup, key, values in sweeps:
                         page = browser.new_page(viewport={"width": 1200, "height": 900})
                         page.goto(f"{base}/{'en/' if lang == 'en' else ''}{PAGES[kind]}")
-                        page.wait_for_selector(".gx .gx-plot")
+                        page.evaluate(START_EXPLORERS)
                         if "beta" in setup:
                             page.locator('input[data-key="clip"][value="norm"]').check()
                         for k, v in setup.items():

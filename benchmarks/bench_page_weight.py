@@ -123,7 +123,7 @@ FCP = """() => new Promise((resolve) => {
 })"""
 
 
-def measure(site: Path) -> list[dict]:
+def measure(site: Path, only: list[str] | None = None) -> list[dict]:
     from playwright.sync_api import sync_playwright
 
     meter = Meter()
@@ -136,7 +136,7 @@ def measure(site: Path) -> list[dict]:
         base = f"http://127.0.0.1:{server.server_port}/"
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(**launch_options())
-            for path in page_paths(site):
+            for path in only if only is not None else page_paths(site):
                 home = "en/" if path.startswith("en/") else ""
                 context = browser.new_context(viewport={"width": 390, "height": 844})
                 page = context.new_page()
@@ -163,6 +163,8 @@ def measure(site: Path) -> list[dict]:
                         "following": sum(following.values()),
                         "fcp": fcp,
                         "biggest": biggest,
+                        "first_requests": first,
+                        "following_requests": following,
                     }
                 )
             browser.close()
@@ -174,6 +176,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--site-dir", default=str(ROOT / "site"))
     parser.add_argument("--build", action="store_true", help="build the site first")
+    parser.add_argument(
+        "--detail",
+        nargs="*",
+        metavar="PATH",
+        help="only these pages (below the site root, e.g. algorithms/), with every request listed",
+    )
     args = parser.parse_args()
     site = Path(args.site_dir).resolve()
     if args.build or not (site / "index.html").is_file():
@@ -183,7 +191,7 @@ def main() -> None:
         build_site = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(build_site)
         build_site.build(site)
-    rows = measure(site)
+    rows = measure(site, args.detail)
     print(
         f"{'page':40} {'first kB':>9} {'index kB':>9} {'req':>4} {'next kB':>8} {'FCP ms':>7}"
         "  largest"
@@ -194,6 +202,13 @@ def main() -> None:
             f"{r['page']:40} {r['first'] / 1000:9.1f} {r['index'] / 1000:9.1f} {r['requests']:4d} "
             f"{r['following'] / 1000:8.1f} {r['fcp']:7.0f}  {name} {size / 1000:.1f} kB"
         )
+    if args.detail is not None:
+        for r in rows:
+            for visit in ("first", "following"):
+                print(f"\n{r['page']} {visit} visit:")
+                requests = r[f"{visit}_requests"]
+                for name, size in sorted(requests.items(), key=lambda kv: -kv[1]):
+                    print(f"  {size / 1000:8.1f} kB  {name}")
     heaviest = max(rows, key=lambda r: r["first"])
     following = max(rows, key=lambda r: r["following"])
     print(

@@ -39,3 +39,20 @@ def launch_options() -> dict:
     if executable:
         options["executable_path"] = executable
     return options
+
+
+# Playwright `page.evaluate` script: scroll to every interactive explorer, as a reader does, and
+# wait until each is built (explorer.js builds one only when it comes near the screen), then go back
+# to the top. Resolves to the number of explorers.
+START_EXPLORERS = """async () => {
+  const roots = [...document.querySelectorAll('[data-gdguide-explorer]')];
+  for (const root of roots) {
+    root.scrollIntoView();
+    await new Promise((done) => {
+      const check = () => (root.querySelector('.gx-plot') ? done() : requestAnimationFrame(check));
+      check();
+    });
+  }
+  window.scrollTo(0, 0);
+  return roots.length;
+}"""

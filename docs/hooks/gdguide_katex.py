@@ -8,18 +8,30 @@ to one long-lived `node docs/hooks/katex_render.mjs` process per build; KaTeX co
 lockfile (`npm ci`). A TeX error or a KaTeX strict-mode finding is a warning, so
 `mkdocs build --strict` fails on it. Pages with math link `assets/katex/katex.min.css`; the CSS
 (font-display: swap, woff2 fonts only) and its fonts are copied into the site after the build.
+
+Each font file is subset to the characters this build's formulas draw with it (`katex_fonts.py`
+works out which file draws what from KaTeX's CSS; fontTools writes the woff2, which needs
+`brotli`): a page with bold vectors and AMS symbols used to fetch 50 kB of glyphs it never drew.
+Hinting is dropped (browsers on phones and macOS ignore it). Subsets are cached in
+`build/katex-fonts/` by content hash.
 """
 
 from __future__ import annotations
 
+import hashlib
 import html
 import json
 import logging
+import os
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 from urllib.parse import urlsplit
+
+sys.path.insert(0, str(Path(__file__).parent))
+from katex_fonts import FontMap  # noqa: E402
 
 log = logging.getLogger("mkdocs.hooks.gdguide_katex")
 
@@ -27,6 +39,9 @@ ROOT = Path(__file__).resolve().parents[2]
 KATEX_DIR = ROOT / "node_modules" / "katex"
 RENDERER = Path(__file__).with_name("katex_render.mjs")
 CSS_PATH = "assets/katex/katex.min.css"
+FONT_CACHE = ROOT / "build" / "katex-fonts"
+# Characters KaTeX's CSS draws itself, in KaTeX_Main (equation numbers: `"(" counter(...) ")"`).
+CSS_CHARACTERS = {"KaTeX_Main-Regular.woff2": set("()0123456789")}
 MATH = re.compile(
     r'<span class="arithmatex">\\\((?P<inline>.*?)\\\)</span>'
     r'|<div class="arithmatex">\\\[(?P<display>.*?)\\\]</div>',
@@ -69,6 +84,10 @@ class KatexRenderer:
 
 
 _renderer: KatexRenderer | None = None
+_font_map: FontMap | None = None
+# {woff2 file: characters this build's formulas draw with it}: the subsets keep exactly these.
+_drawn: dict[str, set[str]] = {}
+_seen: set[str] = set()  # rendered formulas already counted
 
 
 def render_math(page_html: str, where: str) -> tuple[str, int]:
@@ -98,12 +117,31 @@ def render_math(page_html: str, where: str) -> tuple[str, int]:
         for warning in result.get("warnings", []):
             log.warning("%s: KaTeX (strict) in %r: %s", where, item["tex"], warning)
         rendered = result["html"]
+        count_characters(rendered)
         # tabindex: a display formula wider than the screen scrolls, and keyboard users must be
         # able to scroll it too (axe-core's scrollable-region-focusable).
         display = f'<div class="arithmatex" tabindex="0">{rendered}</div>'
         pieces.append(display if item["display"] else rendered)
     pieces.append(page_html[last:])
     return "".join(pieces), len(found)
+
+
+def count_characters(rendered: str) -> None:
+    """Add the characters of one rendered formula to the font file that draws each."""
+    global _font_map
+    if rendered in _seen:
+        return
+    _seen.add(rendered)
+    if _font_map is None:
+        _font_map = FontMap(katex_css())
+    for font, characters in _font_map.characters(rendered).items():
+        _drawn.setdefault(font, set()).update(characters)
+
+
+def on_pre_build(config):
+    """Start each build (and each `mkdocs serve` rebuild) with no characters counted."""
+    _drawn.clear()
+    _seen.clear()
 
 
 def on_post_page(output, page, config):
@@ -125,8 +163,35 @@ def katex_css() -> str:
     return re.sub(r',url\(fonts/[^)]+\.(?:woff|ttf)\) format\("(?:woff|truetype)"\)', "", css)
 
 
+def subset_font(source: Path, target: Path, characters: set[str]) -> None:
+    """Write `source` (a woff2 font) to `target` keeping only the glyphs of `characters`."""
+    from fontTools import subset, version
+
+    codepoints = sorted(ord(c) for c in characters)
+    key = hashlib.sha256(
+        source.read_bytes() + json.dumps([version, codepoints]).encode()
+    ).hexdigest()[:20]
+    cached = FONT_CACHE / f"{source.stem}-{key}.woff2"
+    if not cached.is_file():
+        options = subset.Options()
+        options.flavor = "woff2"
+        options.layout_features = ["*"]  # keep kerning and ligatures between kept glyphs
+        options.name_IDs = ["*"]
+        options.notdef_outline = True
+        options.hinting = False
+        font = subset.load_font(str(source), options)
+        subsetter = subset.Subsetter(options)
+        subsetter.populate(unicodes=codepoints)
+        subsetter.subset(font)
+        FONT_CACHE.mkdir(parents=True, exist_ok=True)
+        partial = cached.with_suffix(f".{os.getpid()}.tmp")
+        subset.save_font(font, str(partial), options)
+        partial.replace(cached)  # atomic: the zh and en builds run at the same time
+    shutil.copyfile(cached, target)
+
+
 def on_post_build(config):
-    """Stop node; copy KaTeX's CSS and woff2 fonts into the site."""
+    """Stop node; copy KaTeX's CSS and its woff2 fonts, subset to this build's formulas."""
     global _renderer
     if _renderer is not None:
         _renderer.close()
@@ -134,8 +199,9 @@ def on_post_build(config):
     target = Path(config.site_dir) / "assets" / "katex"
     (target / "fonts").mkdir(parents=True, exist_ok=True)
     (target / "katex.min.css").write_text(katex_css(), encoding="utf-8")
-    for font in (KATEX_DIR / "dist" / "fonts").glob("*.woff2"):
-        shutil.copy2(font, target / "fonts" / font.name)
+    for font in sorted((KATEX_DIR / "dist" / "fonts").glob("*.woff2")):
+        characters = _drawn.get(font.name, set()) | CSS_CHARACTERS.get(font.name, set())
+        subset_font(font, target / "fonts" / font.name, characters)
 
 
 def on_build_error(error):

@@ -135,7 +135,7 @@ def png_size(data: bytes) -> tuple[int, int] | None:
 
 
 def extract_images(content: str, page, alt: str) -> str:
-    """Write base64 figures to files next to the page's HTML; point `<img>` at them."""
+    """Write base64 figures to files next to the page's HTML; point `<img>` at them, linked."""
     out_dir = Path(page.file.abs_dest_path).parent
     stem = Path(page.file.src_uri).stem
 
@@ -147,7 +147,10 @@ def extract_images(content: str, page, alt: str) -> str:
         (out_dir / name).write_bytes(data)
         size = png_size(data)
         dims = f' width="{size[0]}" height="{size[1]}"' if size else ""
-        return f'<img alt="{html.escape(alt)}" src="{name}"{dims} loading="lazy" decoding="async">'
+        image = f'<img alt="{html.escape(alt)}" src="{name}"{dims} loading="lazy" decoding="async">'
+        # On a phone the figure is a screen wide and its labels small: a tap opens it alone,
+        # where it can be zoomed.
+        return f'<a class="gdguide-figure-link" href="{name}">{image}</a>'
 
     return IMAGE.sub(replace, content)
 

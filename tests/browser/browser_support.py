@@ -17,7 +17,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "scripts"))
-from chromium import launch_options  # noqa: E402
+from chromium import START_EXPLORERS, launch_options  # noqa: E402, F401 (START_EXPLORERS: for the tests)
 from serve_site import SiteHandler  # noqa: E402
 
 sys.path.remove(str(ROOT / "scripts"))

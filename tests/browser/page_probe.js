@@ -82,6 +82,20 @@ async () => {
     ),
   }));
 
+  // Math fonts: the characters each KaTeX family/weight/style draws (the font subsets must have
+  // every one; the cascade here is the browser's own, not the build's reading of KaTeX's CSS).
+  const mathFonts = {};
+  for (const root of document.querySelectorAll(".katex-html")) {
+    const texts = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+    for (let node = texts.nextNode(); node; node = texts.nextNode()) {
+      const style = getComputedStyle(node.parentElement);
+      const family = style.fontFamily.split(",")[0].replace(/["']/g, "").trim();
+      const key = [family, style.fontWeight, style.fontStyle].join("|");
+      mathFonts[key] = (mathFonts[key] || new Set());
+      for (const character of node.data) mathFonts[key].add(character);
+    }
+  }
+
   return {
     url: location.href,
     lang: document.documentElement.lang,
@@ -91,6 +105,9 @@ async () => {
     rawMath,
     katex: document.querySelectorAll(".katex").length,
     katexDisplay: document.querySelectorAll(".katex-display").length,
+    mathFonts: Object.fromEntries(
+      Object.entries(mathFonts).map(([key, set]) => [key, [...set].sort().join("")]),
+    ),
     katexCss: [...document.styleSheets].some((s) => (s.href || "").endsWith("katex/katex.min.css")),
     blocks,
     cells,

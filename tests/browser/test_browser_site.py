@@ -16,6 +16,7 @@ Which Chromium, and how it is started: scripts/chromium.py (fixtures in browser_
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import os
 import re
@@ -30,10 +31,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from browser_support import browser, playwright_api, site_url  # noqa: F401 (fixtures)
+from browser_support import START_EXPLORERS, browser, playwright_api, site_url  # noqa: F401 (fixtures)
 from sybil import Document
 
 from conftest import FENCES, PythonBlock, pages
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "docs" / "hooks"))
+from katex_fonts import Font, FontMap  # noqa: E402
+
+sys.path.pop(0)
 
 pytestmark = pytest.mark.slow
 
@@ -42,6 +48,7 @@ HERE = Path(__file__).resolve().parent
 DOCS = ROOT / "docs"
 SCREENSHOTS = ROOT / "build" / "screenshots"
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+KATEX_FONTS = ROOT / "node_modules" / "katex" / "dist" / "fonts"  # the full fonts
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}
 MAX_SHOT = 20_000  # px; the API reference is ~140 000 px tall on a phone (13 s for one PNG)
@@ -266,6 +273,7 @@ OVERFLOW = """() => {
   const scrollWidth = document.documentElement.scrollWidth;
   return {width, scrollWidth, offenders: offenders.slice(0, 8)};
 }"""
+RENDER_ALL = "* { content-visibility: visible !important; }"
 SETTLE = "() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))"
 
 
@@ -315,6 +323,13 @@ def step(name: str):
 def inspect(page, visit: Visit, runner: ThreadPoolExecutor) -> None:
     """Everything the tests read from the loaded page (desktop viewport on entry and exit)."""
     visit.url = page.url
+    with step("explorers"):  # built when a reader scrolls near them: scroll there first
+        page.evaluate(START_EXPLORERS)
+    # Blocks with math far from the screen are skipped until scrolled to (content-visibility:
+    # auto in gdguide.css). Render all of them, as a reader scrolling the page sees them: the
+    # probe, the phone check, the full-page screenshot and axe then see every block laid out
+    # (axe measured skipped blocks at their estimated height and saw text over other blocks).
+    page.add_style_tag(content=RENDER_ALL)
     with step("probe"):
         visit.probe = page.evaluate(PROBE)
     # Screenshots and the phone check first, on the page as loaded (no toast, no focus ring).
@@ -492,6 +507,38 @@ def test_math_is_typeset_and_no_raw_tex_is_shown(visit_of, page):
         assert probe["katex"] == source_formulas(page), "KaTeX formulas vs formulas in the source"
     if probe["katex"]:
         assert probe["katexCss"], "KaTeX's stylesheet is not applied"
+
+
+@functools.cache
+def font_characters(path: Path) -> frozenset[str]:
+    """The characters a font file has glyphs for."""
+    from fontTools.ttLib import TTFont
+
+    return frozenset(chr(c) for c in TTFont(path).getBestCmap())
+
+
+@functools.cache
+def katex_font_map(css: Path) -> FontMap:
+    return FontMap(css.read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("page", PAGES, ids=page_ids)
+def test_math_fonts_have_a_glyph_for_every_character_the_page_draws(visit_of, page, built_site):
+    # The build subsets KaTeX's fonts to what its formulas draw (docs/hooks/katex_fonts.py); a
+    # glyph missing there would silently come from a fallback font. The browser says which
+    # family/weight/style draws each character; CSS font matching names the file.
+    assets = built_site / ("en/" if page.lang == "en" else "") / "assets" / "katex"
+    fonts = katex_font_map(assets / "katex.min.css")
+    missing = {}
+    for key, characters in visit_of(page).probe["mathFonts"].items():
+        family, weight, style = key.split("|")
+        face = fonts.face(Font(family, int(weight), "italic" if style != "normal" else "normal"))
+        assert face is not None, f"math drawn in a font that is not KaTeX's: {key}"
+        needed = set(characters) & font_characters(KATEX_FONTS / face)
+        lost = needed - font_characters(assets / "fonts" / face)
+        if lost:
+            missing[face] = "".join(sorted(lost))
+    assert missing == {}, "glyphs KaTeX's font has but the site's subset lacks"
 
 
 @pytest.mark.parametrize("page", PAGES, ids=page_ids)

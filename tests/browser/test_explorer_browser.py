@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 
 import numpy as np
 import pytest
-from browser_support import browser, site_url  # noqa: F401 (fixtures)
+from browser_support import START_EXPLORERS, browser, site_url  # noqa: F401 (fixtures)
 
 from gdguide import (
     ClipByNorm,
@@ -45,7 +45,7 @@ PROBLEMS = {
 class Visit:
     """One page in a fresh context: console errors and requests to other hosts are recorded."""
 
-    def __init__(self, browser, url: str, width: int = 1200):
+    def __init__(self, browser, url: str, width: int = 1200, scroll_to_explorer: bool = True):
         self.context = browser.new_context(viewport={"width": width, "height": 900})
         self.foreign: list[str] = []
         self.errors: list[str] = []
@@ -54,7 +54,8 @@ class Visit:
         self.page.on("pageerror", lambda error: self.errors.append(str(error)))
         self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
         self.page.goto(url)
-        self.page.wait_for_selector(".gx .gx-plot")
+        if scroll_to_explorer:  # as a reader does: explorer.js builds it when it comes near
+            assert self.page.evaluate(START_EXPLORERS) == 1
 
     def _route(self, route):
         if urlsplit(route.request.url).hostname == "127.0.0.1":
@@ -71,9 +72,9 @@ class Visit:
 def visit(browser, site_url):
     opened: list[Visit] = []
 
-    def open_page(kind: str, lang: str = "en", width: int = 1200) -> Visit:
+    def open_page(kind: str, lang: str = "en", width: int = 1200, scroll: bool = True) -> Visit:
         prefix = "en/" if lang == "en" else ""
-        opened.append(Visit(browser, f"{site_url}{prefix}{PAGES[kind]}", width))
+        opened.append(Visit(browser, f"{site_url}{prefix}{PAGES[kind]}", width, scroll))
         return opened[-1]
 
     yield open_page
@@ -211,6 +212,24 @@ def test_explorer_renders_in_the_page_language_with_named_controls(visit, kind, 
         assert not HAN.search(visible)
     assert page.locator(".gx svg.gx-plot[aria-label]").count() >= 2
     assert page.locator(".gx-status").inner_text().strip()
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+@pytest.mark.parametrize("kind", ["regression", "cliffs"])
+def test_explorer_is_built_only_when_the_reader_scrolls_near_it(visit, kind, lang):
+    # Its first run and drawing take hundreds of milliseconds on a slow phone: done at load, that
+    # blocked the page (Lighthouse's total blocking time). Until then a note in the page's
+    # language holds its place.
+    page = visit(kind, lang, width=390, scroll=False).page
+    root = page.locator(f'[data-gdguide-explorer="{kind}"]')
+    page.wait_for_selector(".gx-pending")
+    page.wait_for_load_state("networkidle")
+    assert root.locator(".gx-plot").count() == 0
+    assert bool(HAN.search(root.inner_text())) == (lang == "zh")
+    assert page.evaluate("(k) => window.gdguideExplorer.lastRun(k)", kind) is None
+    root.scroll_into_view_if_needed()
+    page.wait_for_selector(f'[data-gdguide-explorer="{kind}"] .gx-plot')
+    assert page.evaluate(f"window.gdguideExplorer.lastRun({kind!r})") is not None
 
 
 def test_explorer_is_keyboard_operable_with_visible_focus(visit):

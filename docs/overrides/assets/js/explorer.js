@@ -38,6 +38,7 @@ const TEXT = {
     bounded: "bounded, but not converging (a wobble)",
     growing: "growing: the run diverges",
     slow: "still on its way",
+    loading: "The interactive explorer starts when you scroll to it.",
     clipped: (n, total) => `${n} of ${total} steps clipped`,
     final: "last iterate",
     leftView: (k) => `step ${k}: left the plotted area`,
@@ -86,6 +87,7 @@ const TEXT = {
     bounded: "有界，但不收敛（来回摆动）",
     growing: "越来越大：发散",
     slow: "仍在逼近中",
+    loading: "滚动到这里时，交互演示会自动启动。",
     clipped: (n, total) => `${total} 步中有 ${n} 步被裁剪`,
     final: "最后一个迭代点",
     leftView: (k) => `第 ${k} 步：离开了绘图区域`,
@@ -418,6 +420,7 @@ const LAST = {};
 function build(root) {
   const kind = root.dataset.gdguideExplorer;
   root.replaceChildren();
+  root.classList.remove("gx-pending");
   root.classList.add("gx");
   const controls = el("div", { class: "gx-controls" });
   const presets = el("div", { class: "gx-presets", role: "group", "aria-label": TEXT.presets });
@@ -584,4 +587,25 @@ window.gdguideExplorer = {
   lastRun: (name) => LAST[name],
 };
 
-for (const root of document.querySelectorAll("[data-gdguide-explorer]")) build(root);
+// Build an explorer only when the reader comes near it: its first run and drawing take a few
+// hundred milliseconds on a slow phone, which would otherwise block the page while it loads.
+const roots = document.querySelectorAll("[data-gdguide-explorer]");
+if ("IntersectionObserver" in window) {
+  const near = new IntersectionObserver(
+    (entries) => {
+      for (const entry of entries) {
+        if (!entry.isIntersecting) continue;
+        near.unobserve(entry.target);
+        build(entry.target);
+      }
+    },
+    { rootMargin: "600px 0px" },
+  );
+  for (const root of roots) {
+    root.classList.add("gx-pending");
+    root.replaceChildren(el("p", { text: TEXT.loading }));
+    near.observe(root);
+  }
+} else {
+  for (const root of roots) build(root);
+}
