@@ -1,7 +1,7 @@
 """Lighthouse scores (mobile defaults) of every page type in both languages, served with gzip.
 
     .venv/bin/python benchmarks/bench_lighthouse.py [--site-dir site] [--build] [--pages P ...]
-                                                    [--save benchmarks/results/lighthouse]
+        [--runs 3] [--save benchmarks/results/lighthouse]
 
 Lighthouse is pinned in benchmarks/lighthouse/package-lock.json (12.x runs on Node 20; 13.x needs
 Node 22) and is installed there on first use (`npm ci`), never by scripts/setup.sh. Chromium is
@@ -10,7 +10,9 @@ served from 127.0.0.1 by benchmarks/bench_page_weight.py's gzip/ETag/max-age ser
 host serves it. Pages: home, a prose page with many formulas (algorithms), a code page with figures
 (code), a notebook page and the API reference (its overview and its heaviest module page), in 中文
 and English. Prints performance, accessibility, best practices and SEO (0-100) and the audits that
-cost points; the target (issue 4) is >= 95 in every category. It never asserts.
+cost points, for the run with the median performance score of `--runs` runs (the performance
+score, simulated from a trace taken here, moves by a few points from run to run; all runs' scores
+are listed). The target (issue 4) is >= 95 in every category. It never asserts.
 """
 
 from __future__ import annotations
@@ -116,6 +118,9 @@ def main() -> None:
     parser.add_argument("--build", action="store_true", help="build the site first")
     parser.add_argument("--pages", nargs="*", help="paths below the site root (default: all types)")
     parser.add_argument("--save", help="also write each full JSON report into this folder")
+    parser.add_argument(
+        "--runs", type=int, default=3, help="Lighthouse runs per page; the median is reported"
+    )
     args = parser.parse_args()
     site = Path(args.site_dir).resolve()
     if args.build or not (site / "index.html").is_file():
@@ -132,22 +137,32 @@ def main() -> None:
         threading.Thread(target=server.serve_forever, daemon=True).start()
         base = f"http://127.0.0.1:{server.server_port}/"
         for path in args.pages or default_pages(site):
-            report = audit(binary, base + path)
-            if args.save:
-                Path(args.save).mkdir(parents=True, exist_ok=True)
-                name = (path.strip("/").replace("/", "_") or "home") + ".json"
-                (Path(args.save) / name).write_text(json.dumps(report), encoding="utf-8")
-            scores = [round(100 * report["categories"][c]["score"]) for c in CATEGORIES]
-            rows.append(("/" + path, scores, losses(report)))
-            print(f"  /{path}: {scores}", file=sys.stderr, flush=True)
+            runs = []
+            for run in range(args.runs):
+                report = audit(binary, base + path)
+                if args.save:
+                    Path(args.save).mkdir(parents=True, exist_ok=True)
+                    name = (path.strip("/").replace("/", "_") or "home") + f"-{run + 1}.json"
+                    (Path(args.save) / name).write_text(json.dumps(report), encoding="utf-8")
+                scores = [round(100 * report["categories"][c]["score"]) for c in CATEGORIES]
+                runs.append((scores, losses(report)))
+                print(f"  /{path} run {run + 1}: {scores}", file=sys.stderr, flush=True)
+            # The run with the median performance score stands for the page (Lighthouse's own
+            # advice for simulated throttling, whose score varies by a few points run to run).
+            runs.sort(key=lambda r: r[0][0])
+            scores, lost = runs[len(runs) // 2]
+            rows.append(("/" + path, scores, lost, [r[0][0] for r in runs]))
         server.shutdown()
     version = report["lighthouseVersion"]
-    print(f"Lighthouse {version}, mobile defaults, gzip static server\n")
-    print(f"{'page':40} {'perf':>5} {'a11y':>5} {'b.p.':>5} {'SEO':>5}  audits below 1")
-    for page, scores, lost in rows:
+    print(
+        f"Lighthouse {version}, mobile defaults, gzip static server, median of {args.runs} runs\n"
+    )
+    print(f"{'page':40} {'perf':>5} {'a11y':>5} {'b.p.':>5} {'SEO':>5}  perf runs  audits below 1")
+    for page, scores, lost, perf_runs in rows:
         cells = " ".join(f"{s:5d}" for s in scores)
-        print(f"{page:40} {cells}  {' '.join(lost)}")
-    low = [(page, min(scores)) for page, scores, _ in rows if min(scores) < TARGET]
+        spread = ",".join(str(p) for p in perf_runs)
+        print(f"{page:40} {cells}  {spread:9}  {' '.join(lost)}")
+    low = [(page, min(scores)) for page, scores, _, _ in rows if min(scores) < TARGET]
     print(f"\ntarget >= {TARGET} in every category: {'ok' if not low else f'BELOW on {low}'}")
     # Performance is simulated from a trace taken on this machine: a busy CPU lowers it.
     print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
