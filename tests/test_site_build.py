@@ -185,6 +185,26 @@ def test_no_page_is_raw_notebook_json(built_site):
         assert '"cell_type"' not in text and '"nbformat"' not in text, page
 
 
+def test_figures_keep_their_place_load_lazily_and_open_alone(built_site):
+    # A figure without a size moves the text below it when it arrives (layout shift); one
+    # loaded eagerly delayed the first paragraph's paint on the code page (Lighthouse LCP);
+    # on a phone a tap on it must open the figure alone, where it can be zoomed.
+    images = re.compile(r"<img\b[^>]*>")
+    linked = re.compile(r'<a class="[^"]*gdguide-figure-link[^"]*" href="([^"]+)"><img\b([^>]*)>')
+    found = 0
+    for page in html_pages(built_site):
+        text = page.read_text(encoding="utf-8")
+        figures = [tag for tag in images.findall(text) if re.search(r'src="[^"]+\.(svg|png)"', tag)]
+        wrapped = {src: attributes for src, attributes in linked.findall(text)}
+        for tag in figures:
+            src = re.search(r'src="([^"]+)"', tag)[1]
+            assert src in wrapped, f"{page}: {src} is not a link to itself"
+            assert re.search(r'width="\d+" height="\d+"', tag), f"{page}: {src} has no size"
+            assert 'loading="lazy"' in tag, f"{page}: {src} loads eagerly"
+            found += 1
+    assert found >= 20  # the code page alone has 8 per language
+
+
 def test_math_is_rendered_at_build_time_without_math_javascript(built_site):
     rendered = 0
     for page in html_pages(built_site):

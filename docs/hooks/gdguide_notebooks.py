@@ -27,10 +27,13 @@ import hashlib
 import html
 import logging
 import re
-import struct
+import sys
 from pathlib import Path
 
 from mkdocs.structure.toc import get_toc
+
+sys.path.insert(0, str(Path(__file__).parent))
+from figure_size import image_size  # noqa: E402
 
 log = logging.getLogger("mkdocs.hooks.gdguide_notebooks")
 
@@ -127,13 +130,6 @@ def anchor_headings(content: str, page) -> str:
     return content
 
 
-def png_size(data: bytes) -> tuple[int, int] | None:
-    """Width and height of a PNG image (None for other formats)."""
-    if data[:8] == b"\x89PNG\r\n\x1a\n":
-        return struct.unpack(">II", data[16:24])
-    return None
-
-
 def extract_images(content: str, page, alt: str) -> str:
     """Write base64 figures to files next to the page's HTML; point `<img>` at them, linked."""
     out_dir = Path(page.file.abs_dest_path).parent
@@ -145,7 +141,7 @@ def extract_images(content: str, page, alt: str) -> str:
         name = f"{stem}-{hashlib.sha256(data).hexdigest()[:12]}.{extension}"
         out_dir.mkdir(parents=True, exist_ok=True)
         (out_dir / name).write_bytes(data)
-        size = png_size(data)
+        size = image_size(data)
         dims = f' width="{size[0]}" height="{size[1]}"' if size else ""
         image = f'<img alt="{html.escape(alt)}" src="{name}"{dims} loading="lazy" decoding="async">'
         # On a phone the figure is a screen wide and its labels small: a tap opens it alone,
