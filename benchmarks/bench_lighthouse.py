@@ -122,6 +122,8 @@ def main() -> None:
         "--runs", type=int, default=3, help="Lighthouse runs per page; the median is reported"
     )
     args = parser.parse_args()
+    if args.runs < 1:
+        parser.error(f"--runs must be at least 1, got {args.runs}")
     site = Path(args.site_dir).resolve()
     if args.build or not (site / "index.html").is_file():
         sys.path.insert(0, str(ROOT / "scripts"))

@@ -136,7 +136,7 @@ def measure(site: Path, only: list[str] | None = None) -> list[dict]:
         base = f"http://127.0.0.1:{server.server_port}/"
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(**launch_options())
-            for path in only if only is not None else page_paths(site):
+            for path in only or page_paths(site):
                 home = "en/" if path.startswith("en/") else ""
                 context = browser.new_context(viewport={"width": 390, "height": 844})
                 page = context.new_page()
@@ -180,7 +180,8 @@ def main() -> None:
         "--detail",
         nargs="*",
         metavar="PATH",
-        help="only these pages (below the site root, e.g. algorithms/), with every request listed",
+        help="list every request; of these pages only (below the site root, e.g. algorithms/), "
+        "or of all pages when none is named",
     )
     args = parser.parse_args()
     site = Path(args.site_dir).resolve()

@@ -43,13 +43,20 @@ def launch_options() -> dict:
 
 # Playwright `page.evaluate` script: scroll to every interactive explorer, as a reader does, and
 # wait until each is built (explorer.js builds one only when it comes near the screen), then go back
-# to the top. Resolves to the number of explorers.
+# to the top. Resolves to the number of explorers; rejects, naming the explorer, if one is not built
+# within 10 s (a script error must fail the caller, not hang it).
 START_EXPLORERS = """async () => {
   const roots = [...document.querySelectorAll('[data-gdguide-explorer]')];
   for (const root of roots) {
     root.scrollIntoView();
-    await new Promise((done) => {
-      const check = () => (root.querySelector('.gx-plot') ? done() : requestAnimationFrame(check));
+    const deadline = performance.now() + 10000;
+    await new Promise((done, fail) => {
+      const check = () => {
+        if (root.querySelector('.gx-plot')) done();
+        else if (performance.now() > deadline) {
+          fail(new Error(`explorer "${root.dataset.gdguideExplorer}" not built within 10 s`));
+        } else requestAnimationFrame(check);
+      };
       check();
     });
   }

@@ -6,11 +6,8 @@ one language, into `docs/<lang>/figures/`. The figures are generated, never comm
 or `-f mkdocs.en.yml`, and so scripts/build_site.py) redraws them in its own language from
 `gdguide`'s current code, before the files are collected (`on_pre_build`).
 
-In the pages (`on_page_content`), each figure's `<img>` gets its size from the SVG (so the page
-keeps the figure's place while it loads: no layout shift), `loading="lazy"` (figures far down a
-page load when the reader comes near them, not before the first paragraph is painted), and a
-link to the file itself: on a phone the figure is a screen wide and its labels small, and a tap
-opens it alone, where it can be zoomed.
+In the pages (`on_page_content`), each figure's `<img>` becomes `figure_markup.linked_image`: its
+size from the SVG, lazy loading, and a link to the figure file.
 """
 
 from __future__ import annotations
@@ -23,7 +20,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from figure_size import image_size  # noqa: E402
+from figure_markup import linked_image  # noqa: E402
 
 log = logging.getLogger("mkdocs.hooks.gdguide_figures")
 SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "make_figures.py"
@@ -50,11 +47,7 @@ def on_page_content(html, page, config, files):
     """Give each figure its size, lazy loading and a link to the figure file."""
 
     def replace(match: re.Match) -> str:
-        size = image_size((Path(config.docs_dir) / "figures" / match["name"]).read_bytes())
-        dims = f' width="{size[0]}" height="{size[1]}"' if size else ""
-        image = (
-            f'<img alt="{match["alt"]}" src="{match["src"]}"{dims} loading="lazy" decoding="async">'
-        )
-        return f'<a class="gdguide-figure-link" href="{match["src"]}">{image}</a>'
+        data = (Path(config.docs_dir) / "figures" / match["name"]).read_bytes()
+        return linked_image(match["src"], match["alt"], data)
 
     return FIGURE.sub(replace, html)

@@ -33,7 +33,7 @@ from pathlib import Path
 from mkdocs.structure.toc import get_toc
 
 sys.path.insert(0, str(Path(__file__).parent))
-from figure_size import image_size  # noqa: E402
+from figure_markup import linked_image  # noqa: E402
 
 log = logging.getLogger("mkdocs.hooks.gdguide_notebooks")
 
@@ -141,12 +141,7 @@ def extract_images(content: str, page, alt: str) -> str:
         name = f"{stem}-{hashlib.sha256(data).hexdigest()[:12]}.{extension}"
         out_dir.mkdir(parents=True, exist_ok=True)
         (out_dir / name).write_bytes(data)
-        size = image_size(data)
-        dims = f' width="{size[0]}" height="{size[1]}"' if size else ""
-        image = f'<img alt="{html.escape(alt)}" src="{name}"{dims} loading="lazy" decoding="async">'
-        # On a phone the figure is a screen wide and its labels small: a tap opens it alone,
-        # where it can be zoomed.
-        return f'<a class="gdguide-figure-link" href="{name}">{image}</a>'
+        return linked_image(name, html.escape(alt), data)
 
     return IMAGE.sub(replace, content)
 

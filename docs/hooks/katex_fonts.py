@@ -15,7 +15,6 @@ References: CSS Fonts Level 4, "Font matching algorithm" (§5.2); Selectors Leve
 
 from __future__ import annotations
 
-import html
 import re
 from collections import defaultdict
 from dataclasses import dataclass
@@ -127,7 +126,6 @@ class FontMap:
                 raise ValueError(f"@font-face without a woff2 file: {body!r}")
             weight = int(WEIGHTS.get(props["font-weight"], props["font-weight"]))
             self.faces[props["font-family"]].append((weight, props["font-style"], woff2[1]))
-        self.rules: list[tuple[Selector, dict[str, str]]] = []
         order = []
         rules = FONT_FACE.sub("", css.replace("\n", ""))
         for index, (selectors, body) in enumerate(RULE.findall(rules)):
@@ -138,7 +136,9 @@ class FontMap:
                 selector = parse_selector(text)
                 order.append((selector.specificity, index, selector, found))
         order.sort(key=lambda item: item[:2])  # cascade: specificity, then source order
-        self.rules = [(selector, found) for _, _, selector, found in order]
+        self.rules: list[tuple[Selector, dict[str, str]]] = [
+            (selector, found) for _, _, selector, found in order
+        ]
 
     def computed(self, chain, parent: Font | None) -> Font | None:
         """The font of the last element of `chain`, inheriting from `parent`."""
@@ -222,4 +222,4 @@ class _FontReader(HTMLParser):
         font = self.computed[-1] if self.computed else None
         face = self.fonts.face(font) if font is not None else None
         if face is not None:
-            self.found[face].update(html.unescape(data))
+            self.found[face].update(data)  # character references already decoded
