@@ -938,6 +938,7 @@ def train_rnn(
 
     Examples
     --------
+    >>> import numpy as np
     >>> from gdguide import train_rnn
     >>> plain = train_rnn()
     >>> plain.diverged, plain.first_nonfinite_step
@@ -948,8 +949,10 @@ def train_rnn(
     >>> print(f"{clipped.losses[0]:.3f} -> {clipped.losses[-1]:.4f}")
     8.459 -> 0.0109
     >>> wobbly = train_rnn(clip=1.0, learning_rate=1.0).losses[-100:]
-    >>> print(f"last 100 losses between {wobbly.min():.4f} and {wobbly.max():.4f}")
-    last 100 losses between 0.0030 and 0.0775
+    >>> # chaotic: last-bit differences between CPUs change the digits, not the scale
+    >>> low, high = np.log10(wobbly.min()), np.log10(wobbly.max())
+    >>> print(f"last 100 losses between 1e{np.floor(low):.0f} and 1e{np.ceil(high):.0f}")
+    last 100 losses between 1e-3 and 1e-1
     """
     eta = positive_finite("learning_rate", learning_rate)
     num_steps = positive_int("num_steps", num_steps)

@@ -96,8 +96,14 @@ def quadratic_problem() -> dict:
 
 
 def gradient(a: np.ndarray, b: np.ndarray, x: np.ndarray) -> np.ndarray:
-    """Gradient of the sum loss ||A x - b||^2 (the article's `2 * (X @ theta - y) @ X`)."""
-    return 2 * (a @ x - b) @ a
+    """Gradient of the sum loss ||A x - b||^2 (the article's `2 * (X @ theta - y) @ X`).
+
+    Written without BLAS (`@` rounds differently on different CPUs, and an ill-conditioned run
+    amplifies that past the tests' rtol=1e-12): elementwise products and numpy's sums over at
+    most 5 terms, which round the same everywhere. tests/test_optimizers.py uses the same formula.
+    """
+    residual = (a * x).sum(axis=1) - b
+    return 2 * (a * residual[:, None]).sum(axis=0)
 
 
 def run_torch(problem: dict, name: str, kwargs: dict) -> list[list[float]]:

@@ -68,23 +68,49 @@ def _kwargs(run_record):
     return kwargs
 
 
+def blas_free_gradient(a, b, x):
+    """2 A^T (A x - b) as scripts/record_parity_optimizers.py computes it: no BLAS, so the same
+    bits on every CPU (`@` is not, and the ill-conditioned runs amplify its last bits)."""
+    residual = (a * x).sum(axis=1) - b
+    return 2 * (a * residual[:, None]).sum(axis=0)
+
+
 @pytest.mark.parametrize(
     "record",
     PARITY["runs"],
     ids=[f"{r['problem']}-{r['optimizer']}-{i}" for i, r in enumerate(PARITY["runs"])],
 )
 def test_trajectory_matches_recorded_torch_optim(record):
+    """gdguide's trajectory equals torch.optim's, to 1e-12 or to what the run itself amplifies.
+
+    torch's kernels round a last bit differently on different CPUs (fused multiply-adds), and some
+    runs (RMSprop's limit cycle on the ill-conditioned problem) amplify one ulp at the start to
+    ~4e-11 after 300 steps. Each record is therefore compared at rtol 1e-12, or at 100 times how
+    far our own trajectory moves when its start moves by one ulp, whichever is larger.
+    """
     problem = PARITY["problems"][record["problem"]]
     a, b = np.array(problem["A"]), np.array(problem["b"])
-    opt = CLASSES[record["optimizer"]](**_kwargs(record))
-    x = np.array(problem["x0"])
-    state = opt.init(x)
-    got = [x]
-    for step in range(1, problem["num_steps"] + 1):
-        x, state = opt.step(x, 2 * (a @ x - b) @ a, state)
-        if step % problem["record_every"] == 0:
-            got.append(x)
-    np.testing.assert_allclose(np.array(got), np.array(record["params"]), rtol=1e-12, atol=1e-14)
+
+    def trajectory(x):
+        opt = CLASSES[record["optimizer"]](**_kwargs(record))
+        state = opt.init(x)
+        got = [x]
+        for step in range(1, problem["num_steps"] + 1):
+            x, state = opt.step(x, blas_free_gradient(a, b, x), state)
+            if step % problem["record_every"] == 0:
+                got.append(x)
+        return np.array(got)
+
+    x0 = np.array(problem["x0"])
+    got = trajectory(x0)
+    moved = np.abs(trajectory(np.nextafter(x0, np.inf)) - got) / np.maximum(np.abs(got), 1e-300)
+    rtol = np.maximum(1e-12, 100 * moved.max(axis=1, keepdims=True))
+    expected = np.array(record["params"])
+    assert np.all(np.abs(got - expected) <= 1e-14 + rtol * np.abs(expected)), (
+        f"largest relative difference {np.max(np.abs(got - expected) / np.abs(expected)):.2e}"
+    )
+    # the allowance is not a blank cheque: most records are held to 1e-12
+    assert np.mean(rtol == 1e-12) > 0.5
 
 
 def test_parity_data_covers_every_optimizer_on_both_problems():
