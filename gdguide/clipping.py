@@ -1,7 +1,8 @@
 r"""Gradient clipping: by value, by norm, by global norm, adaptive (AGC), per example, AutoClip.
 
 Every function takes numpy arrays (float16/32/64 keep their dtype; integers become float64) and
-returns the **pre-clip** norm where it has one, like PyTorch, TensorFlow and optax do. Copying
+returns the **pre-clip** norm where it has one, like PyTorch and TensorFlow do (optax's clipping
+transforms return only the clipped updates). Copying
 functions never modify their input; the in-place variants carry PyTorch's trailing underscore.
 
 | function | rule | framework counterpart |
