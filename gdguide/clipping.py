@@ -1,7 +1,8 @@
 r"""Gradient clipping: by value, by norm, by global norm, adaptive (AGC), per example, AutoClip.
 
 Every function takes numpy arrays (float16/32/64 keep their dtype; integers become float64) and
-returns the **pre-clip** norm where it has one, like PyTorch, TensorFlow and optax do. Copying
+returns the **pre-clip** norm where it has one, like PyTorch and TensorFlow do (optax's clipping
+transforms return only the clipped updates). Copying
 functions never modify their input; the in-place variants carry PyTorch's trailing underscore.
 
 | function | rule | framework counterpart |
@@ -665,7 +666,9 @@ def adaptive_clip(
 
     with $\lambda$ = `clipping`, $\epsilon$ = `eps` and $\lVert\cdot\rVert$ the Frobenius norm of
     the slice. The test is $\lVert G_i\rVert / \max(\lVert W_i\rVert, \epsilon) > \lambda$ written
-    without a division.
+    without a division. The bound is on that ratio, not on the change of the weights: only a plain
+    SGD step of learning rate $\alpha$ on the clipped gradient is bounded, by
+    $\alpha\lambda\max(\lVert W_i\rVert, \epsilon)$; momentum and Adam steps are not.
 
     Parameters
     ----------
@@ -674,7 +677,8 @@ def adaptive_clip(
     params
         The matching parameters (same structure and shapes).
     clipping
-        Positive finite $\lambda$ (Brock et al. use 0.01 to 0.16 depending on batch size).
+        Positive finite $\lambda$. Brock et al.'s NFNets use 0.01 at batch size 4096 (larger
+        batches need smaller values) and leave the final linear layer unclipped.
     eps
         Non-negative $\epsilon$, default $10^{-3}$ as in the paper and optax.
     output_axis
@@ -698,8 +702,8 @@ def adaptive_clip(
 
     Notes
     -----
-    Edge cases: a zero-initialized $W_i$ still gets steps of norm up to $\lambda\epsilon$ (that
-    is what $\epsilon$ is for); a zero $G_i$ is unchanged; a unit exactly at the bound is
+    Edge cases: a zero-initialized $W_i$ still gets gradients of norm up to $\lambda\epsilon$
+    (that is what $\epsilon$ is for); a zero $G_i$ is unchanged; a unit exactly at the bound is
     unchanged (optax multiplies by $1$ there). A NaN in $G_i$ keeps the unit NaN; an infinite
     entry makes the unit's finite entries 0 and its infinite entries NaN, as in optax. There is no
     error for non-finite values here: check with `np.isfinite`.
@@ -883,7 +887,8 @@ def autoclip_threshold(norm_history: ArrayLike, percentile: float = 10.0) -> flo
     A zero norm in the history is allowed (the threshold may then be 0, and clipping to 0 is not
     possible: skip the step or fall back to a fixed threshold). Non-finite norms are rejected
     because one would poison every later percentile; record and skip such steps instead.
-    Pascanu et al. found thresholds of 0.5 to 10 times the average norm to work.
+    For a fixed threshold, Pascanu et al. report that half to ten times the average norm "can still
+    yield convergence, though convergence speed can be affected".
 
     References
     ----------

@@ -84,8 +84,9 @@ class GradNormMonitor:
     spike_factor : float, default 5.0
         Ratio $\rho > 1$ to the running median that counts as a spike. Minibatch norms
         commonly wander within a factor 2-3; a jump of 5x or more is the kind that precedes
-        loss spikes. Pascanu et al. (2013) found clipping thresholds of 0.5-10x the average
-        norm workable, which is another way to read the same history.
+        loss spikes. Pascanu et al. (2013) report that clipping thresholds of half to ten times
+        the average norm "can still yield convergence, though convergence speed can be
+        affected", another way to read the same history.
     warmup : int, default 10
         Finite norms needed before spikes are detected, between 1 and `window`.
     max_norm : float, optional

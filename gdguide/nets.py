@@ -888,16 +888,16 @@ def train_rnn(
     `seq_len`; a *student* linear RNN (`init_rnn`, spectral radius 1.1, a different seed) learns
     them by $\theta \leftarrow \theta - \eta\, \mathrm{clip}(\nabla L(\theta))$.
 
-    The student starts just past the edge of stability: its states grow like $1.1^t$, so the
-    gradient (a product of up to $T$ Jacobians) is in the hundreds. With the defaults, plain
-    gradient descent takes one huge step, lands at a spectral radius far above 1 and overflows
-    to inf/NaN within three steps: the exploding gradient of Pascanu et al. 2013. Clipping the
-    global norm to 1 bounds every step by $\eta$, walks the student back into the stable region
+    The student starts just past the stability boundary (spectral radius 1): its states grow like
+    $1.1^t$, so the gradient (a product of up to $T$ Jacobians) is in the hundreds. With the
+    defaults, plain gradient descent takes one huge step, lands at a spectral radius far above 1 and
+    overflows to inf/NaN within three steps: the exploding gradient of Pascanu et al. 2013. Clipping
+    the global norm to 1 bounds every step by $\eta$, walks the student back into the stable region
     and the loss falls from about 8 to about 0.01. The learning rate is small enough to be stable
     near the solution; far from it only clipping helps. Clipping prevents the blow-up, it does not
     choose the learning rate for you: with a step that is unstable at the minimum
-    (`learning_rate=1.0` here) the clipped run stays finite but its loss keeps jumping by an
-    order of magnitude or more instead of converging.
+    (`learning_rate=1.0` here) the clipped run stays finite but its loss keeps jumping by an order
+    of magnitude or more instead of converging.
 
     Parameters
     ----------

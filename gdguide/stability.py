@@ -385,11 +385,11 @@ def max_stable_lr(lambda_max: float, *, momentum: float = 0.0, nesterov: bool = 
     $1.357/\lambda$ for Nesterov. With dampening $\tau$ heavy ball's threshold is
     $2(1+\beta)/((1-\tau)\lambda_{\max})$.
 
-    On a non-quadratic loss this is a local statement about the Hessian near a minimum; in neural
-    network training the sharpness $\lambda_{\max}$ tends to rise until it hovers at $2/\alpha$
-    (the "edge of stability", Cohen et al. [2]). For the loss $\sum_i$ (a sum, not a mean) over
-    $n$ examples $\lambda_{\max}$ grows with $n$, so a fixed $\alpha$ can become unstable as the
-    data grow; the mean loss divides $\lambda_{\max}$ by $n$.
+    On a non-quadratic loss this is a local statement about the Hessian near a minimum; in
+    full-batch gradient descent on neural networks the sharpness $\lambda_{\max}$ tends to rise
+    until it hovers at $2/\alpha$ (the "edge of stability", Cohen et al. [2]). For the loss
+    $\sum_i$ (a sum, not a mean) over $n$ examples $\lambda_{\max}$ grows with $n$, so a fixed
+    $\alpha$ can become unstable as the data grow; the mean loss divides $\lambda_{\max}$ by $n$.
 
     References
     ----------
