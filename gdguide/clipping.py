@@ -646,6 +646,10 @@ def _unit_norms(array: np.ndarray, output_axis: int | tuple[int, ...], label: st
     return np.sqrt(np.sum(squares, axis=reduced, keepdims=True))
 
 
+#: optax's `unitwise_clip` divides by max(|G_i|, 1e-6) ("div_eps"), reproduced here.
+_AGC_DIVISION_FLOOR = 1e-6
+
+
 def adaptive_clip(
     grads: ArrayLike | Sequence[ArrayLike],
     params: ArrayLike | Sequence[ArrayLike],
@@ -665,7 +669,10 @@ def adaptive_clip(
 
     with $\lambda$ = `clipping`, $\epsilon$ = `eps` and $\lVert\cdot\rVert$ the Frobenius norm of
     the slice. The test is $\lVert G_i\rVert / \max(\lVert W_i\rVert, \epsilon) > \lambda$ written
-    without a division.
+    without a division. As in optax, the division is by $\max(\lVert G_i\rVert, 10^{-6})$: this
+    only matters when the bound $\lambda\max(\lVert W_i\rVert, \epsilon)$ is below $10^{-6}$,
+    where a unit with $\lVert G_i\rVert$ between the bound and $10^{-6}$ is scaled by
+    bound$/10^{-6}$ and so ends below the bound.
 
     Parameters
     ----------
@@ -699,10 +706,10 @@ def adaptive_clip(
     Notes
     -----
     Edge cases: a zero-initialized $W_i$ still gets steps of norm up to $\lambda\epsilon$ (that
-    is what $\epsilon$ is for); a zero $G_i$ is unchanged; a unit exactly at the bound is
-    unchanged (optax multiplies by $1$ there). A NaN in $G_i$ keeps the unit NaN; an infinite
-    entry makes the unit's finite entries 0 and its infinite entries NaN, as in optax. There is no
-    error for non-finite values here: check with `np.isfinite`.
+    is what $\epsilon$ is for); a zero $G_i$ is unchanged; a unit exactly at a bound of at least
+    $10^{-6}$ is unchanged (optax multiplies by $1$ there). A NaN in $G_i$ makes the whole unit
+    NaN; an infinite entry makes the unit's finite entries 0 and its infinite entries NaN, as in
+    optax. There is no error for non-finite values here: check with `np.isfinite`.
 
     Differences from `optax.adaptive_grad_clip` (0.2.8), whose defaults pick the axes from the
     rank: 2-D reduces axis 0, **3-D reduces only axis 0** (multi-head dense; pass
@@ -740,8 +747,10 @@ def adaptive_clip(
         same_shape(f"grads[{i}]", g, f"params[{i}]", w)
         limit = lam * np.maximum(_unit_norms(w, output_axis, f"params[{i}]"), floor)
         g_norm = _unit_norms(g, output_axis, f"grads[{i}]")
-        factor = np.divide(limit, g_norm, out=np.ones_like(g_norm), where=g_norm > limit)
         with np.errstate(invalid="ignore"):
+            # optax's rule: divide by max(|G_i|, 1e-6), keep the unit where |G_i| < the bound
+            shrink = limit / np.maximum(g_norm, _AGC_DIVISION_FLOOR)
+            factor = np.where(g_norm < limit, 1.0, shrink)
             clipped.append(g * factor.astype(g.dtype))
     return clipped[0] if single else clipped
 

@@ -399,8 +399,12 @@ class Momentum:
 def _momentum_buffer(
     state: MomentumState, g: NDArray[np.floating], beta: float, dampening: float
 ) -> NDArray[np.floating]:
-    """PyTorch's buffer update: the first step copies the gradient."""
-    if state.count == 0:
+    """PyTorch's buffer update: the first step copies the gradient.
+
+    With `beta == 0` the buffer is the gradient itself at every step (dampening does not apply),
+    as in `torch.optim.SGD`, which keeps no buffer when `momentum=0`.
+    """
+    if state.count == 0 or beta == 0.0:
         return g.copy()
     return state.momentum_buffer * beta + (1.0 - dampening) * g
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from framework_support import require_framework
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -425,7 +426,7 @@ def test_parity_data_covers_every_activation_and_uses_nn_rnn():
 @pytest.mark.frameworks
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_backprop_matches_live_torch_autograd_on_random_networks(seed):
-    pytest.importorskip("torch")
+    require_framework("torch")
     spec = importlib.util.spec_from_file_location("record_parity_nets", SCRIPT)
     script = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(script)

@@ -3,7 +3,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from hypothesis import given
+from framework_support import require_framework
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
@@ -150,7 +151,7 @@ TORCH_CASES = {
     learning_rate=st.sampled_from([1e-3, 0.03, 0.5]),
 )
 def test_live_torch_optim_agrees_on_random_gradients(name, shape, seed, learning_rate):
-    torch = pytest.importorskip("torch")
+    torch = require_framework("torch")
     torch_name, ours, theirs = TORCH_CASES[name]
     rng = np.random.default_rng(seed)
     x = rng.standard_normal(shape)
@@ -165,6 +166,76 @@ def test_live_torch_optim_agrees_on_random_gradients(name, shape, seed, learning
         param.grad = torch.from_numpy(g.copy())
         topt.step()
     np.testing.assert_allclose(x, param.numpy(), rtol=1e-12, atol=1e-14)
+
+
+#: Edge settings of every optimizer, each next to the `torch.optim` call it must reproduce:
+#: momentum 0 (with and without dampening), full dampening, Nesterov, no decay and strong decay,
+#: beta1 = 0, decay rates 0, a zero epsilon. Options gdguide does not offer (amsgrad, maximize,
+#: centered RMSprop, lr_decay) are left at torch's defaults.
+TORCH_EDGE_CASES = [
+    (SGD(0.05), "SGD", {"lr": 0.05}),
+    (SGD(0.05, weight_decay=0.3), "SGD", {"lr": 0.05, "weight_decay": 0.3}),
+    (Momentum(0.05, momentum=0.0), "SGD", {"lr": 0.05}),
+    (Momentum(0.05, momentum=0.0, dampening=0.5), "SGD", {"lr": 0.05, "dampening": 0.5}),
+    (Momentum(0.05), "SGD", {"lr": 0.05, "momentum": 0.9}),
+    (Momentum(0.05, 0.6, dampening=0.4), "SGD", {"lr": 0.05, "momentum": 0.6, "dampening": 0.4}),
+    (Momentum(0.05, 0.6, dampening=1.0), "SGD", {"lr": 0.05, "momentum": 0.6, "dampening": 1.0}),
+    (Nesterov(0.05), "SGD", {"lr": 0.05, "momentum": 0.9, "nesterov": True}),
+    (Nesterov(0.05, 0.3), "SGD", {"lr": 0.05, "momentum": 0.3, "nesterov": True}),
+    (Nesterov(0.05, 0.0), "SGD", {"lr": 0.05}),  # torch refuses nesterov with momentum 0
+    (AdaGrad(), "Adagrad", {}),
+    (
+        AdaGrad(0.3, eps=0.0, initial_accumulator_value=0.5),
+        "Adagrad",
+        {"lr": 0.3, "eps": 0.0, "initial_accumulator_value": 0.5},
+    ),
+    (RMSprop(), "RMSprop", {}),
+    (RMSprop(0.02, alpha=0.0, eps=1e-3), "RMSprop", {"lr": 0.02, "alpha": 0.0, "eps": 1e-3}),
+    (Adam(), "Adam", {}),
+    (Adam(0.05, betas=(0.0, 0.5), eps=0.0), "Adam", {"lr": 0.05, "betas": (0.0, 0.5), "eps": 0.0}),
+    (Adam(0.05, weight_decay=0.2), "Adam", {"lr": 0.05, "weight_decay": 0.2}),
+    (AdamW(), "AdamW", {}),
+    (AdamW(0.05, weight_decay=0.0), "AdamW", {"lr": 0.05, "weight_decay": 0.0}),
+    (
+        AdamW(0.05, betas=(0.5, 0.9), weight_decay=2.0),
+        "AdamW",
+        {"lr": 0.05, "betas": (0.5, 0.9), "weight_decay": 2.0},
+    ),
+]
+
+
+@pytest.mark.frameworks
+@pytest.mark.parametrize(("opt", "torch_name", "torch_kwargs"), TORCH_EDGE_CASES, ids=repr)
+@settings(max_examples=15)
+@given(seed=st.integers(0, 2**32 - 1), dim=st.integers(1, 6))
+def test_live_torch_optim_trajectory_agrees_on_random_quadratics(
+    opt, torch_name, torch_kwargs, seed, dim
+):
+    """Whole trajectories (the gradient depends on the iterate) on a random convex quadratic."""
+    torch = require_framework("torch")
+    rng = np.random.default_rng(seed)
+    a = rng.standard_normal((dim, dim))
+    hessian = a @ a.T / dim + 0.1 * np.eye(dim)
+    target = rng.standard_normal(dim)
+
+    def gradient(x):  # elementwise sums: no BLAS, so both sides see the same bits
+        return np.sum(hessian * (x - target)[None, :], axis=1)
+
+    x = rng.standard_normal(dim)
+    param = torch.tensor(x, dtype=torch.float64)
+    topt = getattr(torch.optim, torch_name)([param], foreach=False, **torch_kwargs)
+    state = opt.init(x)
+    for _ in range(40):
+        g = gradient(x)
+        x, state = opt.step(x, g, state)
+        param.grad = torch.from_numpy(gradient(param.detach().numpy().copy()))
+        topt.step()
+        np.testing.assert_allclose(x, param.detach().numpy(), rtol=1e-10, atol=1e-13)
+    assert state.count == 40
+
+
+def test_torch_edge_cases_cover_every_optimizer():
+    assert {type(opt).__name__ for opt, _, _ in TORCH_EDGE_CASES} == set(CLASSES)
 
 
 # ---------------------------------------------------------------- facts on the article's problem
@@ -280,7 +351,14 @@ def test_adam_and_adagrad_first_step_moves_each_coordinate_by_the_learning_rate(
 
 
 @pytest.mark.parametrize(
-    "equivalent", [Momentum(0.02, momentum=0.0), Nesterov(0.02, momentum=0.0)], ids=repr
+    "equivalent",
+    [
+        Momentum(0.02, momentum=0.0),
+        Momentum(0.02, momentum=0.0, dampening=0.5),
+        Momentum(0.02, momentum=0.0, dampening=1.0),
+        Nesterov(0.02, momentum=0.0),
+    ],
+    ids=repr,
 )
 def test_zero_momentum_is_plain_gradient_descent(equivalent):
     a, _ = run(equivalent, article_grad, np.zeros(1), 20)

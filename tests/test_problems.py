@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from framework_support import require_framework
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
@@ -362,7 +363,7 @@ def test_derivatives_match_recorded_torch_autograd(case):
 @settings(max_examples=30)
 @given(hnp.arrays(np.float64, 3, elements=finite), st.floats(0.8, 1.2), st.integers(1, 60))
 def test_derivatives_match_live_torch_autograd(x, w, steps):
-    torch = pytest.importorskip("torch")
+    torch = require_framework("torch")
     features = np.cos(np.arange(12.0)).reshape(4, 3)
     targets, design = np.arange(4.0), torch.tensor(features)
     cases = [
