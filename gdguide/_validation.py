@@ -44,6 +44,25 @@ def in_interval(
     return real
 
 
+def boolean(name: str, value: object) -> bool:
+    """Return `value` as a bool, or raise `TypeError` unless it is `True`/`False` (or `np.bool_`).
+
+    `1`, `"yes"` or `2.5` are refused rather than read by truthiness: a flag given a number is
+    almost always an argument in the wrong position.
+    """
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False, got {type(value).__name__} {value!r}")
+    return bool(value)
+
+
+def check_callable(name: str, value: object, *, optional: bool = False) -> None:
+    """Raise `TypeError` unless `value` is callable (or `None` when `optional`)."""
+    if optional and value is None:
+        return
+    if not callable(value):
+        raise TypeError(f"{name} must be callable, got {type(value).__name__}")
+
+
 def positive_int(name: str, value: object) -> int:
     """Return `value` as an int, or raise if it is not an integer >= 1."""
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
@@ -81,6 +100,17 @@ def float_array(name: str, value: object) -> np.ndarray:
         return array.astype(np.float64)
     if array.dtype.kind != "f":
         raise TypeError(f"{name} must be a real numeric array, got dtype {array.dtype}")
+    return array
+
+
+def finite_float_array(name: str, value: object) -> np.ndarray:
+    """Return `value` as by `float_array`, or raise `ValueError` if an entry is NaN or infinite.
+
+    For starting points and probe points: a NaN there would only come back as a NaN result.
+    """
+    array = float_array(name, value)
+    if not np.all(np.isfinite(array)):
+        raise ValueError(f"{name} must be finite, got NaN or infinite entries")
     return array
 
 

@@ -29,6 +29,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from gdguide._validation import (
     array_list,
+    boolean,
     float_array,
     in_interval,
     nonnegative_finite,
@@ -94,12 +95,6 @@ def _norm_type(value: object) -> float:
     if p not in (1.0, 2.0, math.inf):
         raise ValueError(f"norm_type must be 1, 2 or inf (float('inf') or 'inf'), got {value!r}")
     return p
-
-
-def _flag(name: str, value: object) -> bool:
-    if not isinstance(value, (bool, np.bool_)):
-        raise TypeError(f"{name} must be True or False, got {type(value).__name__}")
-    return bool(value)
 
 
 # --------------------------------------------------------------------------- norms
@@ -197,7 +192,7 @@ def _global_norm_and_coefficient(
     limit = positive_finite("max_norm", max_norm)
     p = _norm_type(norm_type)
     eps_value = nonnegative_finite("eps", eps)
-    strict = _flag("error_if_nonfinite", error_if_nonfinite)
+    strict = boolean("error_if_nonfinite", error_if_nonfinite)
     with np.errstate(over="ignore", invalid="ignore"):  # overflow is detected and rescaled
         total = _combine([_array_norm(a, p) for a in arrays], p)
     dtype = np.result_type(*{a.dtype for a in arrays})
@@ -839,7 +834,7 @@ def clip_per_example(
     [7.0, 7.0, 7.0]
     """
     c = positive_finite("max_norm", max_norm)
-    strict = _flag("error_if_nonfinite", error_if_nonfinite)
+    strict = boolean("error_if_nonfinite", error_if_nonfinite)
     arrays, single, batch = _batched("per_example_grads", per_example_grads)
     flats = [a.reshape(batch, -1) for a in arrays]
     norms = np.sqrt(sum(np.einsum("ij,ij->i", f, f, dtype=np.float64) for f in flats))
@@ -998,7 +993,7 @@ class ClipByNorm:
         object.__setattr__(self, "norm_type", _norm_type(self.norm_type))
         object.__setattr__(self, "eps", nonnegative_finite("eps", self.eps))
         object.__setattr__(
-            self, "error_if_nonfinite", _flag("error_if_nonfinite", self.error_if_nonfinite)
+            self, "error_if_nonfinite", boolean("error_if_nonfinite", self.error_if_nonfinite)
         )
 
     def __call__(self, grad: ArrayLike) -> NDArray[np.floating]:

@@ -17,7 +17,12 @@ from typing import Any, Protocol
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from gdguide._validation import float_array, positive_finite, positive_int
+from gdguide._validation import (
+    check_callable,
+    float_array,
+    positive_finite,
+    positive_int,
+)
 
 __all__ = ["Trajectory", "gradient_descent"]
 
@@ -289,6 +294,9 @@ def gradient_descent(
     >>> print(f"{adam.final[0]:.4f}")
     0.8598
     """
+    check_callable("grad", grad)
+    check_callable("clip", clip, optional=True)
+    check_callable("loss", loss, optional=True)
     rate = _check_mode(learning_rate, optimizer)
     num_steps = positive_int("num_steps", num_steps)
     start = float_array("x0", x0)

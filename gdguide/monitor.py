@@ -16,6 +16,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from gdguide._validation import (
+    check_callable,
     float_array,
     nonnegative_finite,
     positive_finite,
@@ -46,6 +47,18 @@ class NormEvent:
         The norm is inf or NaN.
     clipped : bool
         `norm > max_norm` when the monitor has a `max_norm`, else False.
+
+    Examples
+    --------
+    >>> from gdguide import GradNormMonitor
+    >>> monitor = GradNormMonitor(warmup=3, max_norm=5.0)
+    >>> for norm in [1.0, 1.1, 0.9]:
+    ...     _ = monitor.update(norm)
+    >>> event = monitor.update(12.0)
+    >>> event.step, event.norm, event.baseline
+    (3, 12.0, 1.0)
+    >>> event.spike, event.nonfinite, event.clipped, event.alert
+    (True, False, True, True)
     """
 
     step: int
@@ -332,6 +345,7 @@ def skip_nonfinite_step(
     >>> same is params, skipped
     (True, True)
     """
+    check_callable("update", update)
     if not _all_finite(grad):
         return params, True
     return update(params, grad), False

@@ -26,7 +26,7 @@ from typing import Literal
 import numpy as np
 from numpy.typing import ArrayLike, DTypeLike, NDArray
 
-from gdguide._validation import float_array, positive_finite, positive_int
+from gdguide._validation import float_array, nonnegative_int, positive_finite, positive_int
 
 __all__ = [
     "MLP",
@@ -425,7 +425,7 @@ def init_mlp(
     sizes = [positive_int(f"layer_sizes[{i}]", n) for i, n in enumerate(layer_sizes)]
     if len(sizes) < 2:
         raise ValueError(f"layer_sizes needs at least 2 entries (input and output), got {sizes}")
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(nonnegative_int("seed", seed))
     weights, biases = [], []
     for fan_in, fan_out in zip(sizes[:-1], sizes[1:], strict=True):
         scale = _init_std(init, fan_in, fan_out, std)
@@ -509,6 +509,7 @@ def layer_gradient_norms(
     """
     depth = positive_int("depth", depth)
     width = positive_int("width", width)
+    seed = nonnegative_int("seed", seed)
     batch_size = positive_int("batch_size", batch_size)
     quantity = _check_choice("quantity", quantity, ("weights", "pre_activations"))  # type: ignore[assignment]
     net = init_mlp([width] * (depth + 1), activation=activation, init=init, std=std, seed=seed)
@@ -784,7 +785,7 @@ def init_rnn(
     ]
     rho = positive_finite("spectral_radius", spectral_radius)
     activation = _check_choice("activation", activation, _ACTIVATIONS)  # type: ignore[assignment]
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(nonnegative_int("seed", seed))
     n_in, n_hid, n_out = sizes
     arrays = [
         rho * _orthogonal(rng, n_hid),
@@ -859,7 +860,7 @@ def _global_norm(arrays: Sequence[NDArray]) -> float:
 def _teacher_student_task(
     task_seed: int, hidden_size: int, seq_len: int, batch_size: int
 ) -> tuple[NDArray, NDArray, RNN]:
-    rng = np.random.default_rng(task_seed)
+    rng = np.random.default_rng(nonnegative_int("task_seed", task_seed))
     teacher_seed, student_seed = rng.integers(2**32, size=2)
     teacher = init_rnn(
         1, hidden_size, 1, activation="linear", spectral_radius=0.8, seed=teacher_seed

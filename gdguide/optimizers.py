@@ -53,12 +53,21 @@ __all__ = [
 class Optimizer(Protocol):
     """The interface shared by every optimizer here (a structural type for annotations).
 
-    Any object with these two methods works with `with_clipping` and the descent runner.
+    Any object with these two methods works with `with_clipping` and the descent runner; it
+    need not inherit from this class.
+
+    Methods
+    -------
+    init(params)
+        Return the initial optimizer state for a parameter array `params`.
+    step(params, grad, state)
+        Return `(new_params, new_state)` after one update with gradient `grad`; nothing is
+        modified in place.
 
     Examples
     --------
     >>> import numpy as np
-    >>> from gdguide import SGD
+    >>> from gdguide import SGD, Optimizer
     >>> def run(opt: Optimizer, params, grad_fn, num_steps):
     ...     state = opt.init(params)
     ...     for _ in range(num_steps):
@@ -82,6 +91,11 @@ class Optimizer(Protocol):
 class SGDState(NamedTuple):
     """State of `SGD`: only the number of steps taken.
 
+    Attributes
+    ----------
+    count : int
+        Number of `step` calls so far (0 after `init`).
+
     Examples
     --------
     >>> import numpy as np
@@ -95,6 +109,14 @@ class SGDState(NamedTuple):
 
 class MomentumState(NamedTuple):
     """State of `Momentum` and `Nesterov`: step count and the momentum buffer $v$.
+
+    Attributes
+    ----------
+    count : int
+        Number of `step` calls so far (0 after `init`).
+    momentum_buffer : ndarray
+        The buffer $v$, with the shape and dtype of the parameters: zeros after `init`, the
+        first gradient after the first step (PyTorch's `momentum_buffer`).
 
     Examples
     --------
@@ -112,6 +134,14 @@ class MomentumState(NamedTuple):
 class AdaGradState(NamedTuple):
     """State of `AdaGrad`: step count and the running sum of squared gradients $G$.
 
+    Attributes
+    ----------
+    count : int
+        Number of `step` calls so far (0 after `init`).
+    sum_of_squares : ndarray
+        $G$, elementwise, with the shape and dtype of the parameters; `initial_accumulator_value`
+        everywhere after `init`.
+
     Examples
     --------
     >>> import numpy as np
@@ -127,6 +157,13 @@ class AdaGradState(NamedTuple):
 class RMSpropState(NamedTuple):
     """State of `RMSprop`: step count and the moving average of squared gradients $s$.
 
+    Attributes
+    ----------
+    count : int
+        Number of `step` calls so far (0 after `init`).
+    square_avg : ndarray
+        $s$, elementwise, with the shape and dtype of the parameters; zeros after `init`.
+
     Examples
     --------
     >>> import numpy as np
@@ -141,6 +178,17 @@ class RMSpropState(NamedTuple):
 
 class AdamState(NamedTuple):
     """State of `Adam` and `AdamW`: step count $t$ and the moments $m$ and $v$.
+
+    Attributes
+    ----------
+    count : int
+        $t$, the number of `step` calls so far (0 after `init`); the bias corrections use it.
+    exp_avg : ndarray
+        $m_t$, the moving average of gradients, **before** bias correction.
+    exp_avg_sq : ndarray
+        $v_t$, the moving average of squared gradients, before bias correction.
+
+    Both moments have the shape and dtype of the parameters and are zeros after `init`.
 
     Examples
     --------

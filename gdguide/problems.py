@@ -22,7 +22,15 @@ from typing import Literal
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from gdguide._validation import float_array, positive_finite, positive_int, real_number
+from gdguide._validation import (
+    boolean,
+    check_callable,
+    finite_float_array,
+    float_array,
+    positive_finite,
+    positive_int,
+    real_number,
+)
 
 __all__ = [
     "LinearRegression",
@@ -85,7 +93,7 @@ class LinearRegression:
         If `X` is not 1-D or 2-D, `y` is not 1-D of length `n`, either holds a non-finite
         value, or `reduction` is not `"sum"` or `"mean"`.
     TypeError
-        If `X` or `y` is not numeric.
+        If `X` or `y` is not numeric, or `fit_intercept` is not a bool.
 
     Notes
     -----
@@ -135,6 +143,7 @@ class LinearRegression:
             raise ValueError("X and y must be finite")
         if self.reduction not in ("sum", "mean"):
             raise ValueError(f"reduction must be 'sum' or 'mean', got {self.reduction!r}")
+        object.__setattr__(self, "fit_intercept", boolean("fit_intercept", self.fit_intercept))
         if self.fit_intercept:
             features = np.hstack([np.ones((features.shape[0], 1), features.dtype), features])
         object.__setattr__(self, "X", _readonly(features[:, int(self.fit_intercept) :]))
@@ -221,6 +230,8 @@ def article_regression(
     ------
     ValueError
         If `n < 1`, or `n < 2` with `standardize=True` (a constant feature has no scale).
+    TypeError
+        If `fit_intercept` or `standardize` is not a bool, or `n` is not an integer.
 
     Examples
     --------
@@ -235,6 +246,8 @@ def article_regression(
     >>> print(f"{article_regression(n=7).hessian()[0, 0]:.0f}")  # 2 * (1 + 4 + ... + 49)
     280
     """
+    fit_intercept = boolean("fit_intercept", fit_intercept)
+    standardize = boolean("standardize", standardize)
     n = positive_int("n", n)
     x = np.arange(1.0, n + 1.0)
     y = 2.0 * x - 1.0
@@ -556,7 +569,8 @@ def finite_difference_gradient(
     >>> finite_difference_gradient(Wall().loss, np.array([1.0, -0.5])).round(6).tolist()
     [6.0, -1.5]
     """
-    x = float_array("x", x).astype(np.float64)
+    check_callable("fun", fun)
+    x = finite_float_array("x", x).astype(np.float64)
     if x.size == 0:
         raise ValueError("x must not be empty")
     eps = np.finfo(np.float64).eps ** (1 / 3) if eps is None else positive_finite("eps", eps)
@@ -618,6 +632,8 @@ def check_grad(
     ------
     ValueError
         If `grad(x)` has a different number of entries than the finite difference.
+    TypeError
+        If `relative` is not a bool.
 
     Examples
     --------
@@ -633,6 +649,8 @@ def check_grad(
     >>> print(f"{check_grad(cliff.loss, wrong, w, relative=True):.2f}")
     0.50
     """
+    relative = boolean("relative", relative)
+    check_callable("grad", grad)
     approx = finite_difference_gradient(fun, x, eps=eps)
     exact = np.asarray(grad(float_array("x", x)), dtype=np.float64)
     if exact.size != approx.size:
