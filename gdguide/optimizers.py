@@ -6,9 +6,12 @@ Every optimizer is a frozen dataclass of hyperparameters with two pure methods:
 - `step(params, grad, state) -> (new_params, new_state)` applies one update.
 
 Nothing is modified in place: `step` returns new arrays, so a trajectory can be replayed from any
-saved state. The state is a small `NamedTuple` holding the step count and the moment arrays. Default
-hyperparameters are PyTorch's (`torch.optim`), and in float64 the trajectories match PyTorch's to
-about 1e-15 relative (see `tests/data/optimizers_parity.json`). float32 parameters stay float32.
+saved state. The state is a small `NamedTuple` holding the step count and the moment arrays.
+Default hyperparameters are those of `torch.optim` (2.13) with two exceptions, both this library's
+choice: `SGD`, `Momentum` and `Nesterov` have no default learning rate (PyTorch's `SGD` defaults
+to `lr=1e-3`), and `Momentum` and `Nesterov` default to momentum 0.9 (PyTorch's `SGD` to 0, no
+momentum). In float64 the trajectories match PyTorch's to about 1e-15 relative (see
+`tests/data/optimizers_parity.json`). float32 parameters stay float32.
 
 `with_clipping(optimizer, clip)` puts any gradient-clipping rule in front of any optimizer.
 """
@@ -296,8 +299,10 @@ class SGD:
 
     Notes
     -----
-    Same update and defaults as `torch.optim.SGD(lr, weight_decay=...)` with `momentum=0`
-    (PyTorch requires `lr`; there is no default here either) and `optax.sgd`. Robbins and Monro
+    Same update as `torch.optim.SGD(lr, weight_decay=...)` with `momentum=0`, and as `optax.sgd`
+    (without `weight_decay`). `learning_rate` has no default here, as in `optax.sgd`: the step size
+    is the quantity this guide is about, so it is always written out (PyTorch's `SGD` defaults to
+    `lr=1e-3`, Keras's to 0.01). Robbins and Monro
     [1] introduced the stochastic version, where $g$ is a noisy estimate of the gradient.
 
     References
@@ -363,10 +368,15 @@ class Momentum:
     learning_rate : float
         Step size $\alpha > 0$.
     momentum : float, default 0.9
-        $\beta \in [0, 1)$; $\beta = 0$ is plain gradient descent.
+        $\beta \in [0, 1)$; $\beta = 0$ is plain gradient descent (whatever the dampening). The
+        default is this library's choice, not PyTorch's: `torch.optim.SGD` defaults to
+        `momentum=0` and `optax.sgd` to `momentum=None`, both meaning "no momentum", which a
+        class named `Momentum` would make pointless; 0.9 is the value of PyTorch's own
+        `torch.optim.SGD` example.
     dampening : float, default 0.0
         $\tau \in [0, 1]$, scales the new gradient from the second step on (PyTorch semantics:
-        the first step uses $g_0$ undamped).
+        the first step uses $g_0$ undamped). With $\beta = 0$ it has no effect, as in PyTorch,
+        which keeps no momentum buffer then.
 
     Raises
     ------
@@ -473,7 +483,9 @@ class Nesterov:
     learning_rate : float
         Step size $\alpha > 0$.
     momentum : float, default 0.9
-        $\beta \in [0, 1)$; $\beta = 0$ is plain gradient descent.
+        $\beta \in [0, 1)$; $\beta = 0$ is plain gradient descent. The default is this
+        library's choice, as for `Momentum` (`torch.optim.SGD` defaults to `momentum=0`, and
+        refuses `nesterov=True` with it).
 
     Raises
     ------
@@ -771,7 +783,8 @@ class Adam:
     Notes
     -----
     Algorithm 1 of Kingma and Ba [1], with the paper's defaults ($\alpha = 10^{-3}$,
-    $\beta = (0.9, 0.999)$, $\epsilon = 10^{-8}$), which PyTorch and `optax.adam` share; this class
+    $\beta = (0.9, 0.999)$, $\epsilon = 10^{-8}$), which PyTorch shares (`optax.adam` shares
+    $\beta$ and $\epsilon$ and has no default learning rate); this class
     matches `torch.optim.Adam` (with `amsgrad=False`) to rounding. Keras uses $\epsilon = 10^{-7}$
     and adds it to $\sqrt{v_t}$ *before* bias correction (the paper's "$\hat\epsilon$" variant,
     $\alpha_t = \alpha\sqrt{1-\beta_2^t}/(1-\beta_1^t)$); d2l uses $\epsilon = 10^{-6}$. These

@@ -1,4 +1,5 @@
 import json
+import os
 from pathlib import Path
 
 import numpy as np
@@ -558,3 +559,81 @@ def test_adam_is_nearly_invariant_to_loss_scale_until_gradients_reach_eps(scale,
     reference, _ = run(Adam(0.01), article_grad, np.zeros(1), 300)
     scaled, _ = run(Adam(0.01), lambda t: scale * article_grad(t), np.zeros(1), 300)
     assert (abs(scaled[0] - reference[0]) < 1e-3) == same_path
+
+
+# ---------------------------------------------------------------- the defaults the docstrings state
+
+#: (our class, torch.optim class, {our name: torch's name}) for defaults documented as PyTorch's.
+TORCH_DEFAULTS = [
+    (AdaGrad, "Adagrad", {"learning_rate": "lr", "eps": "eps", "initial_accumulator_value": None}),
+    (RMSprop, "RMSprop", {"learning_rate": "lr", "alpha": "alpha", "eps": "eps"}),
+    (Adam, "Adam", {"learning_rate": "lr", "betas": "betas", "eps": "eps", "weight_decay": None}),
+    (AdamW, "AdamW", {"learning_rate": "lr", "betas": "betas", "eps": "eps", "weight_decay": None}),
+    (Momentum, "SGD", {"dampening": "dampening"}),
+    (SGD, "SGD", {"weight_decay": "weight_decay"}),
+]
+
+
+def _defaults(cls):
+    import inspect
+
+    return {
+        name: p.default
+        for name, p in inspect.signature(cls).parameters.items()
+        if p.default is not inspect.Parameter.empty
+    }
+
+
+@pytest.mark.frameworks
+@pytest.mark.parametrize(("ours", "torch_name", "names"), TORCH_DEFAULTS, ids=lambda v: str(v))
+def test_defaults_documented_as_pytorchs_are_torch_optims(ours, torch_name, names):
+    torch = require_framework("torch")
+    theirs = _defaults(getattr(torch.optim, torch_name))
+    mine = _defaults(ours)
+    for our_name, torch_key in names.items():
+        assert mine[our_name] == theirs[torch_key or our_name], our_name
+
+
+@pytest.mark.frameworks
+def test_documented_departures_from_torch_optim_sgd_defaults():
+    # the module and class docstrings: SGD-family learning rates are required here, torch has
+    # lr=1e-3; Momentum and Nesterov default to 0.9, torch.optim.SGD to 0 (no momentum)
+    torch = require_framework("torch")
+    torch_sgd = _defaults(torch.optim.SGD)
+    assert torch_sgd["lr"] == 1e-3 and torch_sgd["momentum"] == 0
+    for cls in (SGD, Momentum, Nesterov):
+        assert "learning_rate" not in _defaults(cls)
+    assert _defaults(Momentum)["momentum"] == _defaults(Nesterov)["momentum"] == 0.9
+    with pytest.raises(ValueError, match="Nesterov momentum requires a momentum"):
+        torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1, nesterov=True)
+
+
+@pytest.mark.frameworks
+def test_documented_optax_and_keras_defaults(monkeypatch):
+    optax = require_framework("optax")
+    import inspect
+
+    def optax_defaults(fn):
+        return {
+            n: p.default
+            for n, p in inspect.signature(fn).parameters.items()
+            if p.default is not inspect.Parameter.empty
+        }
+
+    assert "learning_rate" not in optax_defaults(optax.sgd)
+    assert "learning_rate" not in optax_defaults(optax.adam)
+    assert optax_defaults(optax.sgd)["momentum"] is None
+    assert optax_defaults(optax.adagrad) == {"initial_accumulator_value": 0.1, "eps": 1e-7}
+    rms = optax_defaults(optax.rmsprop)
+    assert (rms["decay"], rms["eps"], rms["eps_in_sqrt"]) == (0.9, 1e-8, True)
+    assert optax_defaults(optax.adamw)["weight_decay"] == 1e-4
+    monkeypatch.setenv("KERAS_BACKEND", os.environ.get("KERAS_BACKEND", "torch"))
+    keras = require_framework("keras")
+    assert _defaults(keras.optimizers.SGD)["learning_rate"] == 0.01
+    assert _defaults(keras.optimizers.Adagrad)["learning_rate"] == 1e-3
+    assert _defaults(keras.optimizers.Adagrad)["initial_accumulator_value"] == 0.1
+    assert _defaults(keras.optimizers.Adagrad)["epsilon"] == 1e-7
+    rms = _defaults(keras.optimizers.RMSprop)
+    assert (rms["learning_rate"], rms["rho"], rms["epsilon"]) == (1e-3, 0.9, 1e-7)
+    assert _defaults(keras.optimizers.Adam)["epsilon"] == 1e-7
+    assert _defaults(keras.optimizers.AdamW)["weight_decay"] == 0.004
