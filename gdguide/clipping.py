@@ -948,7 +948,9 @@ class ClipByValue:
 
     def __call__(self, grad: ArrayLike) -> NDArray[np.floating]:
         """Return a clipped copy of `grad`."""
-        return clip_by_value(float_array("grad", grad), self.clip_value)
+        clipped = clip_by_value(float_array("grad", grad), self.clip_value)
+        assert isinstance(clipped, np.ndarray)  # one array in, one array out
+        return clipped
 
 
 @dataclass(frozen=True)

@@ -311,7 +311,7 @@ def gradient_descent(
     with np.errstate(over="ignore", invalid="ignore"):
         state = None if optimizer is None else optimizer.init(x)
         for k in range(num_steps):
-            if losses is not None:
+            if loss is not None and losses is not None:
                 losses[k] = loss(x)
             g = _check_same_shape("grad(x)", grad(x), shape)
             step_grad = g if clip is None else _check_same_shape("clip(g)", clip(g), shape)
@@ -321,6 +321,7 @@ def gradient_descent(
             if first_bad is None and not (np.all(np.isfinite(x)) and np.all(np.isfinite(g))):
                 first_bad = k
             if optimizer is None:
+                assert rate is not None  # _check_mode returns a rate exactly without an optimizer
                 x = (x - _learning_rate_at(rate, k) * step_grad).astype(dtype, copy=False)
             else:
                 new_x, state = optimizer.step(x, step_grad, state)
@@ -328,7 +329,7 @@ def gradient_descent(
                     dtype, copy=False
                 )
             params[k + 1] = x
-        if losses is not None:
+        if loss is not None and losses is not None:
             losses[num_steps] = loss(x)
     if first_bad is None and not np.all(np.isfinite(x)):
         first_bad = num_steps

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -159,7 +159,7 @@ class GradNormMonitor:
         self._nonfinite: list[int] = []
 
     @classmethod
-    def from_norms(cls, norms: Iterable[float], **kwargs: float | int | None) -> GradNormMonitor:
+    def from_norms(cls, norms: Iterable[float], **kwargs: Any) -> GradNormMonitor:
         """Return a monitor that has seen `norms` in order (e.g. `Trajectory.grad_norms`)."""
         monitor = cls(**kwargs)
         for norm in norms:
@@ -291,7 +291,9 @@ def _all_finite(grad: ArrayLike | Sequence[ArrayLike]) -> bool:
 
 
 def skip_nonfinite_step(
-    params: P, grad: ArrayLike | Sequence[ArrayLike], update: Callable[[P, ArrayLike], P]
+    params: P,
+    grad: ArrayLike | Sequence[ArrayLike],
+    update: Callable[[P, ArrayLike | Sequence[ArrayLike]], P],
 ) -> tuple[P, bool]:
     r"""Apply `update(params, grad)` only if every gradient entry is finite.
 

@@ -302,15 +302,17 @@ class MLP:
         zs, hs = self._forward_cache(inputs)
         loss, delta = _half_mse(hs[-1], _targets("y", y, inputs.shape[0], self.layer_sizes[-1]))
         depth = len(self.weights)
-        grads_w, grads_b, deltas = [None] * depth, [None] * depth, [None] * depth
+        grads_w: list[NDArray] = []  # filled from the last layer back, reversed below
+        grads_b: list[NDArray] = []
+        deltas: list[NDArray] = []
         for layer in range(depth - 1, -1, -1):
-            deltas[layer] = delta
-            grads_w[layer] = delta.T @ hs[layer]
-            grads_b[layer] = delta.sum(axis=0)
+            deltas.append(delta)
+            grads_w.append(delta.T @ hs[layer])
+            grads_b.append(delta.sum(axis=0))
             if layer:
                 back = delta @ self.weights[layer]
                 delta = back * _activation_derivative(self.activation, zs[layer - 1], hs[layer])
-        return MLPGradients(loss, grads_w, grads_b, deltas)  # type: ignore[arg-type]
+        return MLPGradients(loss, grads_w[::-1], grads_b[::-1], deltas[::-1])
 
     def input_jacobian(self, x: ArrayLike) -> NDArray:
         r"""Jacobian $\partial \hat y / \partial x$ at every input, shape `(batch, out, in)`.
@@ -794,7 +796,8 @@ def init_rnn(
         _init_std("xavier", n_hid, n_out, None) * rng.standard_normal((n_out, n_hid)),
         np.zeros(n_out),
     ]
-    return RNN(*(a.astype(dtype, copy=False) for a in arrays), activation=activation)
+    w_hh, w_ih, b, w_out, b_out = (a.astype(dtype, copy=False) for a in arrays)
+    return RNN(w_hh, w_ih, b, w_out, b_out, activation=activation)
 
 
 # --------------------------------------------------------------------------------------------
@@ -980,7 +983,7 @@ def train_rnn(
             clipped_norms.append(_global_norm(grad_list))
             for param, grad in zip(model.parameters(), grad_list, strict=True):
                 param -= eta * grad
-    as_array = lambda values: np.asarray(values, dtype=np.float64)  # noqa: E731
-    return RNNTrainingHistory(
-        as_array(losses), as_array(norms), as_array(clipped_norms), first_bad, model
+    loss_array, norm_array, clipped_array = (
+        np.asarray(v, dtype=np.float64) for v in (losses, norms, clipped_norms)
     )
+    return RNNTrainingHistory(loss_array, norm_array, clipped_array, first_bad, model)

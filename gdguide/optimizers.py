@@ -107,7 +107,7 @@ class SGDState(NamedTuple):
     SGDState(count=0)
     """
 
-    count: int
+    count: int  # type: ignore[assignment]  # shadows tuple.count, kept: a public field name
 
 
 class MomentumState(NamedTuple):
@@ -130,7 +130,7 @@ class MomentumState(NamedTuple):
     (0, [0.0, 0.0])
     """
 
-    count: int
+    count: int  # type: ignore[assignment]  # shadows tuple.count, kept: a public field name
     momentum_buffer: NDArray[np.floating]
 
 
@@ -153,7 +153,7 @@ class AdaGradState(NamedTuple):
     [0.1, 0.1]
     """
 
-    count: int
+    count: int  # type: ignore[assignment]  # shadows tuple.count, kept: a public field name
     sum_of_squares: NDArray[np.floating]
 
 
@@ -175,7 +175,7 @@ class RMSpropState(NamedTuple):
     [0.0, 0.0]
     """
 
-    count: int
+    count: int  # type: ignore[assignment]  # shadows tuple.count, kept: a public field name
     square_avg: NDArray[np.floating]
 
 
@@ -202,7 +202,7 @@ class AdamState(NamedTuple):
     (0, [0.0, 0.0], [0.0, 0.0])
     """
 
-    count: int
+    count: int  # type: ignore[assignment]  # shadows tuple.count, kept: a public field name
     exp_avg: NDArray[np.floating]
     exp_avg_sq: NDArray[np.floating]
 
@@ -216,7 +216,7 @@ def _init_params(params: ArrayLike) -> NDArray[np.floating]:
 
 
 def _step_inputs(
-    params: ArrayLike, grad: ArrayLike, state: Any, state_type: type
+    params: ArrayLike, grad: ArrayLike, state: Any, state_type: type[Any]
 ) -> tuple[NDArray[np.floating], NDArray[np.floating]]:
     """Validate one `step` call; return params and grad, grad cast to the params' dtype."""
     p = float_array("params", params)

@@ -40,7 +40,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from gdguide.clipping import ClipByNorm, ClipByValue
 from gdguide.descent import gradient_descent
-from gdguide.nets import init_mlp, layer_gradient_norms, train_rnn
+from gdguide.nets import Activation, Init, init_mlp, layer_gradient_norms, train_rnn
 from gdguide.problems import RecurrentCliff, Wall, article_regression
 from gdguide.robustness import input_sensitivity, jacobian_norm_bound, jacobian_sensitivity
 from gdguide.stability import lr_sweep, max_stable_lr
@@ -79,7 +79,6 @@ _INSTALL_HINT = (
 _CJK = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
 _SVG_FONT_FAMILY = re.compile(r"font-family: ([^;\"]*sans-serif)")
 _GLYPH_MISSING = r"Glyph \d+ .*missing from font"
-_SVG_RC = {"svg.fonttype": "none", "svg.hashsalt": "gdguide"}
 _ONE = (6.4, 3.8)
 _TWO = (9.6, 3.8)
 
@@ -796,7 +795,7 @@ _LAYERS = {
 }
 _ACTIVATION_NAMES = {"sigmoid": "sigmoid", "tanh": "tanh", "relu": "ReLU", "linear": "linear"}
 #: (activation, init, std) of the networks compared by default.
-DEFAULT_NETWORKS = (
+DEFAULT_NETWORKS: tuple[tuple[Activation, Init, float | None], ...] = (
     ("sigmoid", "normal", 0.1),
     ("tanh", "normal", 1.0),
     ("tanh", "xavier", None),
@@ -806,7 +805,7 @@ DEFAULT_NETWORKS = (
 
 
 def plot_layer_gradient_norms(
-    networks: Sequence[tuple[str, str, float | None]] = DEFAULT_NETWORKS,
+    networks: Sequence[tuple[Activation, Init, float | None]] = DEFAULT_NETWORKS,
     *,
     depth: int = 10,
     width: int = 32,
@@ -1162,7 +1161,8 @@ def save_svg(fig: Figure, path: str | os.PathLike[str] | TextIO) -> None:
     import matplotlib
 
     buffer = io.StringIO()
-    with matplotlib.rc_context(_SVG_RC), _quiet_about_missing_fonts():
+    rc = matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "gdguide"})
+    with rc, _quiet_about_missing_fonts():
         fig.savefig(buffer, format="svg", metadata={"Date": None})
     svg = buffer.getvalue()
     svg = _SVG_FONT_FAMILY.sub(f"font-family: {_css_font_stack(svg)}", svg)

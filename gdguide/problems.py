@@ -42,8 +42,6 @@ __all__ = [
     "finite_difference_gradient",
 ]
 
-_QUIET = {"over": "ignore", "invalid": "ignore"}
-
 
 def _readonly(array: NDArray) -> NDArray:
     """Return a read-only copy, so a frozen problem cannot be changed through its arrays."""
@@ -122,8 +120,8 @@ class LinearRegression:
     [-190.0]
     """
 
-    X: ArrayLike
-    y: ArrayLike
+    X: NDArray[np.floating]
+    y: NDArray[np.floating]
     reduction: Literal["sum", "mean"] = "sum"
     fit_intercept: bool = False
     design: NDArray = field(init=False, repr=False)
@@ -162,14 +160,14 @@ class LinearRegression:
     def loss(self, theta: ArrayLike) -> float:
         r"""Return the squared-error loss $L(\theta)$ (`inf` when it overflows)."""
         theta = _vector("theta", theta, self.n_params)
-        with np.errstate(**_QUIET):
+        with np.errstate(over="ignore", invalid="ignore"):
             residual = self.design @ theta - self.y
             return float(residual @ residual * (self._scale / 2))
 
     def grad(self, theta: ArrayLike) -> NDArray:
         r"""Return the gradient $\frac{2}{m}A^\top(A\theta - y)$, shape `(n_params,)`."""
         theta = _vector("theta", theta, self.n_params)
-        with np.errstate(**_QUIET):
+        with np.errstate(over="ignore", invalid="ignore"):
             return self._scale * (self.design.T @ (self.design @ theta - self.y))
 
     def hessian(self, theta: ArrayLike | None = None) -> NDArray:
@@ -182,7 +180,7 @@ class LinearRegression:
         r"""Return $\frac{2}{m}A^\top(Av)$ without forming the Hessian."""
         _vector("theta", theta, self.n_params)
         v = _vector("v", v, self.n_params)
-        with np.errstate(**_QUIET):
+        with np.errstate(over="ignore", invalid="ignore"):
             return self._scale * (self.design.T @ (self.design @ v))
 
     @property
@@ -291,8 +289,8 @@ class Quadratic:
     -11.0
     """
 
-    A: ArrayLike
-    b: ArrayLike | None = None
+    A: NDArray[np.floating]
+    b: NDArray[np.floating] | None = None
 
     def __post_init__(self) -> None:
         matrix = float_array("A", self.A)
@@ -313,13 +311,13 @@ class Quadratic:
     def loss(self, x: ArrayLike) -> float:
         r"""Return $\tfrac12 x^\top A x - b^\top x$."""
         x = _vector("x", x, self.A.shape[0])
-        with np.errstate(**_QUIET):
+        with np.errstate(over="ignore", invalid="ignore"):
             return float(0.5 * (x @ (self.A @ x)) - self.b @ x)
 
     def grad(self, x: ArrayLike) -> NDArray:
         """Return $Ax - b$."""
         x = _vector("x", x, self.A.shape[0])
-        with np.errstate(**_QUIET):
+        with np.errstate(over="ignore", invalid="ignore"):
             return self.A @ x - self.b
 
     def hessian(self, x: ArrayLike | None = None) -> NDArray:
@@ -331,7 +329,7 @@ class Quadratic:
     def hvp(self, x: ArrayLike, v: ArrayLike) -> NDArray:
         """Return $Av$."""
         _vector("x", x, self.A.shape[0])
-        with np.errstate(**_QUIET):
+        with np.errstate(over="ignore", invalid="ignore"):
             return self.A @ _vector("v", v, self.A.shape[0])
 
     @property
@@ -339,7 +337,8 @@ class Quadratic:
         """The unique minimizer $A^{-1}b$; raises `ValueError` unless $A$ is positive definite."""
         if np.linalg.eigvalsh(self.A)[0] <= 0:
             raise ValueError("A is not positive definite: the quadratic has no unique minimizer")
-        return np.linalg.solve(self.A, self.b)
+        linear = self.b if self.b is not None else np.zeros_like(self.A[0])  # set by __post_init__
+        return np.linalg.solve(self.A, linear)
 
 
 @dataclass(frozen=True, eq=False)
@@ -373,20 +372,20 @@ class Wall:
     def loss(self, x: ArrayLike) -> float:
         r"""Return $\sum_i (x_i^2 + x_i^4)$ (`inf` when it overflows)."""
         x = float_array("x", x)
-        with np.errstate(**_QUIET):
+        with np.errstate(over="ignore", invalid="ignore"):
             square = x * x
             return float(np.sum(square + square * square))
 
     def grad(self, x: ArrayLike) -> NDArray:
         """Return $2x + 4x^3$, same shape as `x`."""
         x = float_array("x", x)
-        with np.errstate(**_QUIET):
+        with np.errstate(over="ignore", invalid="ignore"):
             return 2 * x + 4 * x**3
 
     def hessian(self, x: ArrayLike) -> NDArray:
         r"""Return $\operatorname{diag}(2 + 12x^2)$ over the flattened `x`."""
         x = float_array("x", x)
-        with np.errstate(**_QUIET):
+        with np.errstate(over="ignore", invalid="ignore"):
             return np.diag((2 + 12 * x * x).ravel())
 
     def hvp(self, x: ArrayLike, v: ArrayLike) -> NDArray:
@@ -395,7 +394,7 @@ class Wall:
         v = float_array("v", v)
         if v.shape != x.shape:
             raise ValueError(f"v must have the shape of x {x.shape}, got {v.shape}")
-        with np.errstate(**_QUIET):
+        with np.errstate(over="ignore", invalid="ignore"):
             return (2 + 12 * x * x) * v
 
     @property
@@ -479,26 +478,26 @@ class RecurrentCliff:
     def hidden_states(self, w: ArrayLike) -> NDArray:
         r"""Return $x_t = x_0 w^t$ for $t = 0, \dots, T$, shape `(T + 1,)`."""
         w = _vector("w", w, 1)
-        with np.errstate(**_QUIET):
+        with np.errstate(over="ignore", invalid="ignore"):
             return self.x0 * w[0] ** np.arange(self.T + 1, dtype=w.dtype)
 
     def loss(self, w: ArrayLike) -> float:
         r"""Return $\tfrac12(x_0 w^T - \tau)^2$ (`inf` when it overflows)."""
         w = _vector("w", w, 1)
-        with np.errstate(**_QUIET):
+        with np.errstate(over="ignore", invalid="ignore"):
             return float(0.5 * (self.x0 * w[0] ** self.T - self.target) ** 2)
 
     def grad(self, w: ArrayLike) -> NDArray:
         """Return $L'(w)$ as a length-1 array."""
         w = _vector("w", w, 1)
-        with np.errstate(**_QUIET):
+        with np.errstate(over="ignore", invalid="ignore"):
             residual = self.x0 * w**self.T - self.target
             return residual * self.x0 * self.T * w ** (self.T - 1)
 
     def hessian(self, w: ArrayLike) -> NDArray:
         """Return $L''(w)$ as a `(1, 1)` array."""
         w = _vector("w", w, 1)
-        with np.errstate(**_QUIET):
+        with np.errstate(over="ignore", invalid="ignore"):
             slope = self.x0 * self.T * w ** (self.T - 1)
             curvature = slope * slope
             if self.T >= 2:
