@@ -381,3 +381,10 @@ def test_derivatives_match_live_torch_autograd(x, w, steps):
         hessian = torch.autograd.functional.hessian(fun, tensor.detach())
         np.testing.assert_allclose(problem.grad(point), grad.numpy(), rtol=1e-10, atol=1e-10)
         np.testing.assert_allclose(problem.hessian(point), hessian.numpy(), rtol=1e-10, atol=1e-10)
+
+
+@pytest.mark.frameworks
+def test_mean_reduction_is_torch_mse_loss_default():
+    # LinearRegression's docstring: "mean" is PyTorch's MSELoss() default
+    torch = require_framework("torch")
+    assert torch.nn.MSELoss().reduction == "mean"
