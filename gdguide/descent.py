@@ -243,7 +243,8 @@ def gradient_descent(
         If `num_steps < 1`; `learning_rate` is missing without an optimizer, given with one, or
         not positive and finite; `grad`, `clip` or the optimizer returns the wrong shape.
     TypeError
-        If `optimizer` lacks `init`/`step` or an array is not numeric.
+        If `grad`, `clip` or `loss` is not callable, `optimizer` lacks `init`/`step`, or an array
+        is not numeric.
 
     Notes
     -----

@@ -326,7 +326,7 @@ def skip_nonfinite_step(
     ValueError
         If `grad` is an empty sequence.
     TypeError
-        If a gradient is not numeric.
+        If a gradient is not numeric or `update` is not callable.
 
     Notes
     -----

@@ -395,7 +395,7 @@ def init_mlp(
         Unknown `activation` or `init`, fewer than two layer sizes, `std` missing or non-positive
         with `init="normal"`, or given with another scheme.
     TypeError
-        Non-integer layer sizes.
+        Non-integer layer sizes or `seed`.
 
     Notes
     -----
@@ -760,7 +760,8 @@ def init_rnn(
     Raises
     ------
     ValueError, TypeError
-        Non-positive sizes or `spectral_radius`, unknown `activation`.
+        Non-positive sizes or `spectral_radius`, unknown `activation`, `seed` not an integer
+        >= 0.
 
     Notes
     -----
@@ -927,7 +928,7 @@ def train_rnn(
     Raises
     ------
     ValueError, TypeError
-        Non-positive `learning_rate`, `clip` or sizes.
+        Non-positive `learning_rate`, `clip` or sizes; `task_seed` not an integer >= 0.
 
     Notes
     -----

@@ -554,7 +554,9 @@ def finite_difference_gradient(
     Raises
     ------
     ValueError
-        If `x` is empty or `eps` is not positive and finite.
+        If `x` is empty or not finite, or `eps` is not positive and finite.
+    TypeError
+        If `fun` is not callable or `x` is not numeric.
 
     Notes
     -----

@@ -153,8 +153,10 @@ def input_sensitivity(
     Raises
     ------
     ValueError
-        Non-positive `radius` or `num_samples`, unsupported `norm`, `X` not 1-D or 2-D, or `f`
-        returning the wrong number of rows or a non-finite value.
+        Non-positive `radius` or `num_samples`, a negative `seed`, unsupported `norm`, `X` not
+        1-D or 2-D or not finite, or `f` returning the wrong number of rows or a non-finite value.
+    TypeError
+        `f` not callable, `seed` not an integer, or `X` not numeric.
 
     Notes
     -----
@@ -227,9 +229,9 @@ def jacobian_sensitivity(model: MLP, X: ArrayLike) -> SensitivityEstimate:
     Raises
     ------
     TypeError
-        If `model` is not an `MLP`.
+        If `model` is not an `MLP` or `X` is not numeric.
     ValueError
-        If `X` has the wrong shape.
+        If `X` has the wrong shape or a NaN or infinite entry.
 
     Notes
     -----

@@ -87,9 +87,10 @@ def hessian_vector_product(
     Raises
     ------
     ValueError
-        If `x` and `v` (or `grad(x)` and `x`) differ in shape, or `eps` is not positive and finite.
+        If `x` and `v` (or `grad(x)` and `x`) differ in shape, `x` or `v` is not finite, or `eps`
+        is not positive and finite.
     TypeError
-        If an array is not real-valued.
+        If an array is not real-valued or `grad` is not callable.
 
     Notes
     -----
