@@ -24,6 +24,14 @@ def positive_finite(name: str, value: object) -> float:
     return real
 
 
+def finite_real(name: str, value: object) -> float:
+    """Return `value` as a float, or raise if it is not a finite real number."""
+    real = real_number(name, value)
+    if not math.isfinite(real):
+        raise ValueError(f"{name} must be a finite number, got {real!r}")
+    return real
+
+
 def nonnegative_finite(name: str, value: object) -> float:
     """Return `value` as a float, or raise if it is not a finite real >= 0."""
     real = real_number(name, value)
