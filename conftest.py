@@ -15,7 +15,8 @@ Page conventions enforced here (tests/test_docs_pages.py checks the rest):
   not follow a python block fails.
 - Blocks inside content tabs (`=== "PyTorch"`, indented 4 spaces) count like any other block.
 - A block importing torch, keras, jax or optax is reported as skipped ("needs torch (not
-  installed)") only when that package is not installed; CI installs them.
+  installed)") only when that package is not installed, and so is every later block of its page;
+  with `CI=true` a missing framework fails instead (CI installs them).
 - A block that cannot run here (GPUs, several processes) is preceded by a visible, title-only
   admonition `!!! not-run "not run here: needs ..."` (zh: `!!! not-run "此处不运行：需要 ..."`);
   it is reported as skipped with that title as the reason, and it may not show an output block.
@@ -40,12 +41,17 @@ from sybil.parsers.markdown.lexers import RawFencedCodeBlockLexer
 from sybil.parsers.rest import DocTestParser
 from sybil.sybil import SybilCollection
 
+from tests.framework_support import in_ci
+
 settings.register_profile(
     "gdguide", derandomize=True, database=None, deadline=None, print_blob=True
 )
 settings.load_profile("gdguide")
 
 ROOT = Path(__file__).resolve().parent
+#: Namespace key set when a block is skipped for a missing framework: the page's later blocks
+#: are skipped too (they may use its names), instead of failing with NameError.
+PAGE_SKIPPED = "__gdguide_skipped_block__"
 FRAMEWORKS = ("torch", "keras", "jax", "optax")
 NOT_RUN = re.compile(r'^[ \t]*!!! not-run "(?P<reason>[^"\n]+)"[ \t]*$')
 
@@ -92,13 +98,22 @@ def evaluate_python(example) -> str | None:
         if block.output is not None:
             return "a not-run block cannot show an output block (nothing would check it)"
         raise pytest.skip.Exception(block.not_run, _use_item_location=True)  # report the page line
+    skipped_before = example.namespace.get(PAGE_SKIPPED)
+    if skipped_before is not None:  # later blocks may use what the skipped block defined
+        if in_ci():
+            return f"an earlier block of this page could not run: {skipped_before}"
+        raise pytest.skip.Exception(
+            f"an earlier block of this page was skipped: {skipped_before}", _use_item_location=True
+        )
     missing = [
         name for name in frameworks_imported(block.source) if importlib.util.find_spec(name) is None
     ]
     if missing:
-        raise pytest.skip.Exception(
-            f"needs {', '.join(missing)} (not installed)", _use_item_location=True
-        )
+        reason = f"needs {', '.join(missing)} (not installed)"
+        example.namespace[PAGE_SKIPPED] = reason
+        if in_ci():
+            return f"{reason}; CI must install them (pip install gdguide[frameworks])"
+        raise pytest.skip.Exception(reason, _use_item_location=True)
     code = compile("\n" * example.line + block.source, example.path, "exec")
     printed = io.StringIO()
     with contextlib.redirect_stdout(printed):

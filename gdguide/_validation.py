@@ -24,6 +24,14 @@ def positive_finite(name: str, value: object) -> float:
     return real
 
 
+def finite_real(name: str, value: object) -> float:
+    """Return `value` as a float, or raise if it is not a finite real number."""
+    real = real_number(name, value)
+    if not math.isfinite(real):
+        raise ValueError(f"{name} must be a finite number, got {real!r}")
+    return real
+
+
 def nonnegative_finite(name: str, value: object) -> float:
     """Return `value` as a float, or raise if it is not a finite real >= 0."""
     real = real_number(name, value)
@@ -42,6 +50,25 @@ def in_interval(
         bracket = "]" if closed_high else ")"
         raise ValueError(f"{name} must lie in [{low}, {high}{bracket}, got {real!r}")
     return real
+
+
+def boolean(name: str, value: object) -> bool:
+    """Return `value` as a bool, or raise `TypeError` unless it is `True`/`False` (or `np.bool_`).
+
+    `1`, `"yes"` or `2.5` are refused rather than read by truthiness: a flag given a number is
+    almost always an argument in the wrong position.
+    """
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False, got {type(value).__name__} {value!r}")
+    return bool(value)
+
+
+def check_callable(name: str, value: object, *, optional: bool = False) -> None:
+    """Raise `TypeError` unless `value` is callable (or `None` when `optional`)."""
+    if optional and value is None:
+        return
+    if not callable(value):
+        raise TypeError(f"{name} must be callable, got {type(value).__name__}")
 
 
 def positive_int(name: str, value: object) -> int:
@@ -81,6 +108,17 @@ def float_array(name: str, value: object) -> np.ndarray:
         return array.astype(np.float64)
     if array.dtype.kind != "f":
         raise TypeError(f"{name} must be a real numeric array, got dtype {array.dtype}")
+    return array
+
+
+def finite_float_array(name: str, value: object) -> np.ndarray:
+    """Return `value` as by `float_array`, or raise `ValueError` if an entry is NaN or infinite.
+
+    For starting points and probe points: a NaN there would only come back as a NaN result.
+    """
+    array = float_array(name, value)
+    if not np.all(np.isfinite(array)):
+        raise ValueError(f"{name} must be finite, got NaN or infinite entries")
     return array
 
 

@@ -30,6 +30,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from gdguide._validation import (
     array_list,
+    boolean,
     float_array,
     in_interval,
     nonnegative_finite,
@@ -95,12 +96,6 @@ def _norm_type(value: object) -> float:
     if p not in (1.0, 2.0, math.inf):
         raise ValueError(f"norm_type must be 1, 2 or inf (float('inf') or 'inf'), got {value!r}")
     return p
-
-
-def _flag(name: str, value: object) -> bool:
-    if not isinstance(value, (bool, np.bool_)):
-        raise TypeError(f"{name} must be True or False, got {type(value).__name__}")
-    return bool(value)
 
 
 # --------------------------------------------------------------------------- norms
@@ -198,7 +193,7 @@ def _global_norm_and_coefficient(
     limit = positive_finite("max_norm", max_norm)
     p = _norm_type(norm_type)
     eps_value = nonnegative_finite("eps", eps)
-    strict = _flag("error_if_nonfinite", error_if_nonfinite)
+    strict = boolean("error_if_nonfinite", error_if_nonfinite)
     with np.errstate(over="ignore", invalid="ignore"):  # overflow is detected and rescaled
         total = _combine([_array_norm(a, p) for a in arrays], p)
     dtype = np.result_type(*{a.dtype for a in arrays})
@@ -647,6 +642,10 @@ def _unit_norms(array: np.ndarray, output_axis: int | tuple[int, ...], label: st
     return np.sqrt(np.sum(squares, axis=reduced, keepdims=True))
 
 
+#: optax's `unitwise_clip` divides by max(|G_i|, 1e-6) ("div_eps"), reproduced here.
+_AGC_DIVISION_FLOOR = 1e-6
+
+
 def adaptive_clip(
     grads: ArrayLike | Sequence[ArrayLike],
     params: ArrayLike | Sequence[ArrayLike],
@@ -668,7 +667,11 @@ def adaptive_clip(
     the slice. The test is $\lVert G_i\rVert / \max(\lVert W_i\rVert, \epsilon) > \lambda$ written
     without a division. The bound is on that ratio, not on the change of the weights: only a plain
     SGD step of learning rate $\alpha$ on the clipped gradient is bounded, by
-    $\alpha\lambda\max(\lVert W_i\rVert, \epsilon)$; momentum and Adam steps are not.
+    $\alpha\lambda\max(\lVert W_i\rVert, \epsilon)$; momentum and Adam steps are not. As in
+    optax, the division is by $\max(\lVert G_i\rVert, 10^{-6})$: this only matters when the
+    bound $\lambda\max(\lVert W_i\rVert, \epsilon)$ is below $10^{-6}$, where a unit with
+    $\lVert G_i\rVert$ between the bound and $10^{-6}$ is scaled by bound$/10^{-6}$ and so ends
+    below the bound.
 
     Parameters
     ----------
@@ -703,10 +706,10 @@ def adaptive_clip(
     Notes
     -----
     Edge cases: a zero-initialized $W_i$ still gets gradients of norm up to $\lambda\epsilon$
-    (that is what $\epsilon$ is for); a zero $G_i$ is unchanged; a unit exactly at the bound is
-    unchanged (optax multiplies by $1$ there). A NaN in $G_i$ keeps the unit NaN; an infinite
-    entry makes the unit's finite entries 0 and its infinite entries NaN, as in optax. There is no
-    error for non-finite values here: check with `np.isfinite`.
+    (that is what $\epsilon$ is for); a zero $G_i$ is unchanged; a unit exactly at a bound of at
+    least $10^{-6}$ is unchanged (optax multiplies by $1$ there). A NaN in $G_i$ makes the whole
+    unit NaN; an infinite entry makes the unit's finite entries 0 and its infinite entries NaN, as
+    in optax. There is no error for non-finite values here: check with `np.isfinite`.
 
     Differences from `optax.adaptive_grad_clip` (0.2.8), whose defaults pick the axes from the
     rank: 2-D reduces axis 0, **3-D reduces only axis 0** (multi-head dense; pass
@@ -744,8 +747,10 @@ def adaptive_clip(
         same_shape(f"grads[{i}]", g, f"params[{i}]", w)
         limit = lam * np.maximum(_unit_norms(w, output_axis, f"params[{i}]"), floor)
         g_norm = _unit_norms(g, output_axis, f"grads[{i}]")
-        factor = np.divide(limit, g_norm, out=np.ones_like(g_norm), where=g_norm > limit)
         with np.errstate(invalid="ignore"):
+            # optax's rule: divide by max(|G_i|, 1e-6), keep the unit where |G_i| < the bound
+            shrink = limit / np.maximum(g_norm, _AGC_DIVISION_FLOOR)
+            factor = np.where(g_norm < limit, 1.0, shrink)
             clipped.append(g * factor.astype(g.dtype))
     return clipped[0] if single else clipped
 
@@ -834,7 +839,7 @@ def clip_per_example(
     [7.0, 7.0, 7.0]
     """
     c = positive_finite("max_norm", max_norm)
-    strict = _flag("error_if_nonfinite", error_if_nonfinite)
+    strict = boolean("error_if_nonfinite", error_if_nonfinite)
     arrays, single, batch = _batched("per_example_grads", per_example_grads)
     flats = [a.reshape(batch, -1) for a in arrays]
     norms = np.sqrt(sum(np.einsum("ij,ij->i", f, f, dtype=np.float64) for f in flats))
@@ -949,7 +954,9 @@ class ClipByValue:
 
     def __call__(self, grad: ArrayLike) -> NDArray[np.floating]:
         """Return a clipped copy of `grad`."""
-        return clip_by_value(float_array("grad", grad), self.clip_value)
+        clipped = clip_by_value(float_array("grad", grad), self.clip_value)
+        assert isinstance(clipped, np.ndarray)  # one array in, one array out
+        return clipped
 
 
 @dataclass(frozen=True)
@@ -994,7 +1001,7 @@ class ClipByNorm:
         object.__setattr__(self, "norm_type", _norm_type(self.norm_type))
         object.__setattr__(self, "eps", nonnegative_finite("eps", self.eps))
         object.__setattr__(
-            self, "error_if_nonfinite", _flag("error_if_nonfinite", self.error_if_nonfinite)
+            self, "error_if_nonfinite", boolean("error_if_nonfinite", self.error_if_nonfinite)
         )
 
     def __call__(self, grad: ArrayLike) -> NDArray[np.floating]:

@@ -17,7 +17,12 @@ from typing import Any, Protocol
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from gdguide._validation import float_array, positive_finite, positive_int
+from gdguide._validation import (
+    check_callable,
+    float_array,
+    positive_finite,
+    positive_int,
+)
 
 __all__ = ["Trajectory", "gradient_descent"]
 
@@ -238,7 +243,8 @@ def gradient_descent(
         If `num_steps < 1`; `learning_rate` is missing without an optimizer, given with one, or
         not positive and finite; `grad`, `clip` or the optimizer returns the wrong shape.
     TypeError
-        If `optimizer` lacks `init`/`step` or an array is not numeric.
+        If `grad`, `clip` or `loss` is not callable, `optimizer` lacks `init`/`step`, or an array
+        is not numeric.
 
     Notes
     -----
@@ -289,6 +295,9 @@ def gradient_descent(
     >>> print(f"{adam.final[0]:.4f}")
     0.8598
     """
+    check_callable("grad", grad)
+    check_callable("clip", clip, optional=True)
+    check_callable("loss", loss, optional=True)
     rate = _check_mode(learning_rate, optimizer)
     num_steps = positive_int("num_steps", num_steps)
     start = float_array("x0", x0)
@@ -303,7 +312,7 @@ def gradient_descent(
     with np.errstate(over="ignore", invalid="ignore"):
         state = None if optimizer is None else optimizer.init(x)
         for k in range(num_steps):
-            if losses is not None:
+            if loss is not None and losses is not None:
                 losses[k] = loss(x)
             g = _check_same_shape("grad(x)", grad(x), shape)
             step_grad = g if clip is None else _check_same_shape("clip(g)", clip(g), shape)
@@ -313,6 +322,7 @@ def gradient_descent(
             if first_bad is None and not (np.all(np.isfinite(x)) and np.all(np.isfinite(g))):
                 first_bad = k
             if optimizer is None:
+                assert rate is not None  # _check_mode returns a rate exactly without an optimizer
                 x = (x - _learning_rate_at(rate, k) * step_grad).astype(dtype, copy=False)
             else:
                 new_x, state = optimizer.step(x, step_grad, state)
@@ -320,7 +330,7 @@ def gradient_descent(
                     dtype, copy=False
                 )
             params[k + 1] = x
-        if losses is not None:
+        if loss is not None and losses is not None:
             losses[num_steps] = loss(x)
     if first_bad is None and not np.all(np.isfinite(x)):
         first_bad = num_steps

@@ -10,12 +10,13 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from gdguide._validation import (
+    check_callable,
     float_array,
     nonnegative_finite,
     positive_finite,
@@ -46,6 +47,18 @@ class NormEvent:
         The norm is inf or NaN.
     clipped : bool
         `norm > max_norm` when the monitor has a `max_norm`, else False.
+
+    Examples
+    --------
+    >>> from gdguide import GradNormMonitor
+    >>> monitor = GradNormMonitor(warmup=3, max_norm=5.0)
+    >>> for norm in [1.0, 1.1, 0.9]:
+    ...     _ = monitor.update(norm)
+    >>> event = monitor.update(12.0)
+    >>> event.step, event.norm, event.baseline
+    (3, 12.0, 1.0)
+    >>> event.spike, event.nonfinite, event.clipped, event.alert
+    (True, False, True, True)
     """
 
     step: int
@@ -147,7 +160,7 @@ class GradNormMonitor:
         self._nonfinite: list[int] = []
 
     @classmethod
-    def from_norms(cls, norms: Iterable[float], **kwargs: float | int | None) -> GradNormMonitor:
+    def from_norms(cls, norms: Iterable[float], **kwargs: Any) -> GradNormMonitor:
         """Return a monitor that has seen `norms` in order (e.g. `Trajectory.grad_norms`)."""
         monitor = cls(**kwargs)
         for norm in norms:
@@ -279,7 +292,9 @@ def _all_finite(grad: ArrayLike | Sequence[ArrayLike]) -> bool:
 
 
 def skip_nonfinite_step(
-    params: P, grad: ArrayLike | Sequence[ArrayLike], update: Callable[[P, ArrayLike], P]
+    params: P,
+    grad: ArrayLike | Sequence[ArrayLike],
+    update: Callable[[P, ArrayLike | Sequence[ArrayLike]], P],
 ) -> tuple[P, bool]:
     r"""Apply `update(params, grad)` only if every gradient entry is finite.
 
@@ -312,7 +327,7 @@ def skip_nonfinite_step(
     ValueError
         If `grad` is an empty sequence.
     TypeError
-        If a gradient is not numeric.
+        If a gradient is not numeric or `update` is not callable.
 
     Notes
     -----
@@ -333,6 +348,7 @@ def skip_nonfinite_step(
     >>> same is params, skipped
     (True, True)
     """
+    check_callable("update", update)
     if not _all_finite(grad):
         return params, True
     return update(params, grad), False

@@ -26,7 +26,7 @@ from typing import Literal
 import numpy as np
 from numpy.typing import ArrayLike, DTypeLike, NDArray
 
-from gdguide._validation import float_array, positive_finite, positive_int
+from gdguide._validation import float_array, nonnegative_int, positive_finite, positive_int
 
 __all__ = [
     "MLP",
@@ -302,15 +302,17 @@ class MLP:
         zs, hs = self._forward_cache(inputs)
         loss, delta = _half_mse(hs[-1], _targets("y", y, inputs.shape[0], self.layer_sizes[-1]))
         depth = len(self.weights)
-        grads_w, grads_b, deltas = [None] * depth, [None] * depth, [None] * depth
+        grads_w: list[NDArray] = []  # filled from the last layer back, reversed below
+        grads_b: list[NDArray] = []
+        deltas: list[NDArray] = []
         for layer in range(depth - 1, -1, -1):
-            deltas[layer] = delta
-            grads_w[layer] = delta.T @ hs[layer]
-            grads_b[layer] = delta.sum(axis=0)
+            deltas.append(delta)
+            grads_w.append(delta.T @ hs[layer])
+            grads_b.append(delta.sum(axis=0))
             if layer:
                 back = delta @ self.weights[layer]
                 delta = back * _activation_derivative(self.activation, zs[layer - 1], hs[layer])
-        return MLPGradients(loss, grads_w, grads_b, deltas)  # type: ignore[arg-type]
+        return MLPGradients(loss, grads_w[::-1], grads_b[::-1], deltas[::-1])
 
     def input_jacobian(self, x: ArrayLike) -> NDArray:
         r"""Jacobian $\partial \hat y / \partial x$ at every input, shape `(batch, out, in)`.
@@ -393,7 +395,7 @@ def init_mlp(
         Unknown `activation` or `init`, fewer than two layer sizes, `std` missing or non-positive
         with `init="normal"`, or given with another scheme.
     TypeError
-        Non-integer layer sizes.
+        Non-integer layer sizes or `seed`.
 
     Notes
     -----
@@ -425,7 +427,7 @@ def init_mlp(
     sizes = [positive_int(f"layer_sizes[{i}]", n) for i, n in enumerate(layer_sizes)]
     if len(sizes) < 2:
         raise ValueError(f"layer_sizes needs at least 2 entries (input and output), got {sizes}")
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(nonnegative_int("seed", seed))
     weights, biases = [], []
     for fan_in, fan_out in zip(sizes[:-1], sizes[1:], strict=True):
         scale = _init_std(init, fan_in, fan_out, std)
@@ -509,6 +511,7 @@ def layer_gradient_norms(
     """
     depth = positive_int("depth", depth)
     width = positive_int("width", width)
+    seed = nonnegative_int("seed", seed)
     batch_size = positive_int("batch_size", batch_size)
     quantity = _check_choice("quantity", quantity, ("weights", "pre_activations"))  # type: ignore[assignment]
     net = init_mlp([width] * (depth + 1), activation=activation, init=init, std=std, seed=seed)
@@ -757,7 +760,8 @@ def init_rnn(
     Raises
     ------
     ValueError, TypeError
-        Non-positive sizes or `spectral_radius`, unknown `activation`.
+        Non-positive sizes or `spectral_radius`, unknown `activation`, `seed` not an integer
+        >= 0.
 
     Notes
     -----
@@ -784,7 +788,7 @@ def init_rnn(
     ]
     rho = positive_finite("spectral_radius", spectral_radius)
     activation = _check_choice("activation", activation, _ACTIVATIONS)  # type: ignore[assignment]
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(nonnegative_int("seed", seed))
     n_in, n_hid, n_out = sizes
     arrays = [
         rho * _orthogonal(rng, n_hid),
@@ -793,7 +797,8 @@ def init_rnn(
         _init_std("xavier", n_hid, n_out, None) * rng.standard_normal((n_out, n_hid)),
         np.zeros(n_out),
     ]
-    return RNN(*(a.astype(dtype, copy=False) for a in arrays), activation=activation)
+    w_hh, w_ih, b, w_out, b_out = (a.astype(dtype, copy=False) for a in arrays)
+    return RNN(w_hh, w_ih, b, w_out, b_out, activation=activation)
 
 
 # --------------------------------------------------------------------------------------------
@@ -859,7 +864,7 @@ def _global_norm(arrays: Sequence[NDArray]) -> float:
 def _teacher_student_task(
     task_seed: int, hidden_size: int, seq_len: int, batch_size: int
 ) -> tuple[NDArray, NDArray, RNN]:
-    rng = np.random.default_rng(task_seed)
+    rng = np.random.default_rng(nonnegative_int("task_seed", task_seed))
     teacher_seed, student_seed = rng.integers(2**32, size=2)
     teacher = init_rnn(
         1, hidden_size, 1, activation="linear", spectral_radius=0.8, seed=teacher_seed
@@ -923,7 +928,7 @@ def train_rnn(
     Raises
     ------
     ValueError, TypeError
-        Non-positive `learning_rate`, `clip` or sizes.
+        Non-positive `learning_rate`, `clip` or sizes; `task_seed` not an integer >= 0.
 
     Notes
     -----
@@ -979,7 +984,7 @@ def train_rnn(
             clipped_norms.append(_global_norm(grad_list))
             for param, grad in zip(model.parameters(), grad_list, strict=True):
                 param -= eta * grad
-    as_array = lambda values: np.asarray(values, dtype=np.float64)  # noqa: E731
-    return RNNTrainingHistory(
-        as_array(losses), as_array(norms), as_array(clipped_norms), first_bad, model
+    loss_array, norm_array, clipped_array = (
+        np.asarray(v, dtype=np.float64) for v in (losses, norms, clipped_norms)
     )
+    return RNNTrainingHistory(loss_array, norm_array, clipped_array, first_bad, model)

@@ -6,9 +6,12 @@ Every optimizer is a frozen dataclass of hyperparameters with two pure methods:
 - `step(params, grad, state) -> (new_params, new_state)` applies one update.
 
 Nothing is modified in place: `step` returns new arrays, so a trajectory can be replayed from any
-saved state. The state is a small `NamedTuple` holding the step count and the moment arrays. Default
-hyperparameters are PyTorch's (`torch.optim`), and in float64 the trajectories match PyTorch's to
-about 1e-15 relative (see `tests/data/optimizers_parity.json`). float32 parameters stay float32.
+saved state. The state is a small `NamedTuple` holding the step count and the moment arrays.
+Default hyperparameters are those of `torch.optim` (2.13) with two exceptions, both this library's
+choice: `SGD`, `Momentum` and `Nesterov` have no default learning rate (PyTorch's `SGD` defaults
+to `lr=1e-3`), and `Momentum` and `Nesterov` default to momentum 0.9 (PyTorch's `SGD` to 0, no
+momentum). In float64 the trajectories match PyTorch's to about 1e-15 relative (see
+`tests/data/optimizers_parity.json`). float32 parameters stay float32.
 
 `with_clipping(optimizer, clip)` puts any gradient-clipping rule in front of any optimizer.
 """
@@ -53,12 +56,21 @@ __all__ = [
 class Optimizer(Protocol):
     """The interface shared by every optimizer here (a structural type for annotations).
 
-    Any object with these two methods works with `with_clipping` and the descent runner.
+    Any object with these two methods works with `with_clipping` and the descent runner; it
+    need not inherit from this class.
+
+    Methods
+    -------
+    init(params)
+        Return the initial optimizer state for a parameter array `params`.
+    step(params, grad, state)
+        Return `(new_params, new_state)` after one update with gradient `grad`; nothing is
+        modified in place.
 
     Examples
     --------
     >>> import numpy as np
-    >>> from gdguide import SGD
+    >>> from gdguide import SGD, Optimizer
     >>> def run(opt: Optimizer, params, grad_fn, num_steps):
     ...     state = opt.init(params)
     ...     for _ in range(num_steps):
@@ -82,6 +94,11 @@ class Optimizer(Protocol):
 class SGDState(NamedTuple):
     """State of `SGD`: only the number of steps taken.
 
+    Attributes
+    ----------
+    count : int
+        Number of `step` calls so far (0 after `init`).
+
     Examples
     --------
     >>> import numpy as np
@@ -90,11 +107,19 @@ class SGDState(NamedTuple):
     SGDState(count=0)
     """
 
-    count: int
+    count: int  # type: ignore[assignment]  # shadows tuple.count, kept: a public field name
 
 
 class MomentumState(NamedTuple):
     """State of `Momentum` and `Nesterov`: step count and the momentum buffer $v$.
+
+    Attributes
+    ----------
+    count : int
+        Number of `step` calls so far (0 after `init`).
+    momentum_buffer : ndarray
+        The buffer $v$, with the shape and dtype of the parameters: zeros after `init`, the
+        first gradient after the first step (PyTorch's `momentum_buffer`).
 
     Examples
     --------
@@ -105,12 +130,20 @@ class MomentumState(NamedTuple):
     (0, [0.0, 0.0])
     """
 
-    count: int
+    count: int  # type: ignore[assignment]  # shadows tuple.count, kept: a public field name
     momentum_buffer: NDArray[np.floating]
 
 
 class AdaGradState(NamedTuple):
     """State of `AdaGrad`: step count and the running sum of squared gradients $G$.
+
+    Attributes
+    ----------
+    count : int
+        Number of `step` calls so far (0 after `init`).
+    sum_of_squares : ndarray
+        $G$, elementwise, with the shape and dtype of the parameters; `initial_accumulator_value`
+        everywhere after `init`.
 
     Examples
     --------
@@ -120,12 +153,19 @@ class AdaGradState(NamedTuple):
     [0.1, 0.1]
     """
 
-    count: int
+    count: int  # type: ignore[assignment]  # shadows tuple.count, kept: a public field name
     sum_of_squares: NDArray[np.floating]
 
 
 class RMSpropState(NamedTuple):
     """State of `RMSprop`: step count and the moving average of squared gradients $s$.
+
+    Attributes
+    ----------
+    count : int
+        Number of `step` calls so far (0 after `init`).
+    square_avg : ndarray
+        $s$, elementwise, with the shape and dtype of the parameters; zeros after `init`.
 
     Examples
     --------
@@ -135,12 +175,23 @@ class RMSpropState(NamedTuple):
     [0.0, 0.0]
     """
 
-    count: int
+    count: int  # type: ignore[assignment]  # shadows tuple.count, kept: a public field name
     square_avg: NDArray[np.floating]
 
 
 class AdamState(NamedTuple):
     """State of `Adam` and `AdamW`: step count $t$ and the moments $m$ and $v$.
+
+    Attributes
+    ----------
+    count : int
+        $t$, the number of `step` calls so far (0 after `init`); the bias corrections use it.
+    exp_avg : ndarray
+        $m_t$, the moving average of gradients, **before** bias correction.
+    exp_avg_sq : ndarray
+        $v_t$, the moving average of squared gradients, before bias correction.
+
+    Both moments have the shape and dtype of the parameters and are zeros after `init`.
 
     Examples
     --------
@@ -151,7 +202,7 @@ class AdamState(NamedTuple):
     (0, [0.0, 0.0], [0.0, 0.0])
     """
 
-    count: int
+    count: int  # type: ignore[assignment]  # shadows tuple.count, kept: a public field name
     exp_avg: NDArray[np.floating]
     exp_avg_sq: NDArray[np.floating]
 
@@ -165,7 +216,7 @@ def _init_params(params: ArrayLike) -> NDArray[np.floating]:
 
 
 def _step_inputs(
-    params: ArrayLike, grad: ArrayLike, state: Any, state_type: type
+    params: ArrayLike, grad: ArrayLike, state: Any, state_type: type[Any]
 ) -> tuple[NDArray[np.floating], NDArray[np.floating]]:
     """Validate one `step` call; return params and grad, grad cast to the params' dtype."""
     p = float_array("params", params)
@@ -248,8 +299,10 @@ class SGD:
 
     Notes
     -----
-    Same update and defaults as `torch.optim.SGD(lr, weight_decay=...)` with `momentum=0`
-    (PyTorch requires `lr`; there is no default here either) and `optax.sgd`. Robbins and Monro
+    Same update as `torch.optim.SGD(lr, weight_decay=...)` with `momentum=0`, and as `optax.sgd`
+    (without `weight_decay`). `learning_rate` has no default here, as in `optax.sgd`: the step size
+    is the quantity this guide is about, so it is always written out (PyTorch's `SGD` defaults to
+    `lr=1e-3`, Keras's to 0.01). Robbins and Monro
     [1] introduced the stochastic version, where $g$ is a noisy estimate of the gradient.
 
     References
@@ -315,10 +368,15 @@ class Momentum:
     learning_rate : float
         Step size $\alpha > 0$.
     momentum : float, default 0.9
-        $\beta \in [0, 1)$; $\beta = 0$ is plain gradient descent.
+        $\beta \in [0, 1)$; $\beta = 0$ is plain gradient descent (whatever the dampening). The
+        default is this library's choice, not PyTorch's: `torch.optim.SGD` defaults to
+        `momentum=0` and `optax.sgd` to `momentum=None`, both meaning "no momentum", which a
+        class named `Momentum` would make pointless; 0.9 is the value of PyTorch's own
+        `torch.optim.SGD` example.
     dampening : float, default 0.0
         $\tau \in [0, 1]$, scales the new gradient from the second step on (PyTorch semantics:
-        the first step uses $g_0$ undamped).
+        the first step uses $g_0$ undamped). With $\beta = 0$ it has no effect, as in PyTorch,
+        which keeps no momentum buffer then.
 
     Raises
     ------
@@ -399,8 +457,12 @@ class Momentum:
 def _momentum_buffer(
     state: MomentumState, g: NDArray[np.floating], beta: float, dampening: float
 ) -> NDArray[np.floating]:
-    """PyTorch's buffer update: the first step copies the gradient."""
-    if state.count == 0:
+    """PyTorch's buffer update: the first step copies the gradient.
+
+    With `beta == 0` the buffer is the gradient itself at every step (dampening does not apply),
+    as in `torch.optim.SGD`, which keeps no buffer when `momentum=0`.
+    """
+    if state.count == 0 or beta == 0.0:
         return g.copy()
     return state.momentum_buffer * beta + (1.0 - dampening) * g
 
@@ -421,7 +483,9 @@ class Nesterov:
     learning_rate : float
         Step size $\alpha > 0$.
     momentum : float, default 0.9
-        $\beta \in [0, 1)$; $\beta = 0$ is plain gradient descent.
+        $\beta \in [0, 1)$; $\beta = 0$ is plain gradient descent. The default is this
+        library's choice, as for `Momentum` (`torch.optim.SGD` defaults to `momentum=0`, and
+        refuses `nesterov=True` with it).
 
     Raises
     ------
@@ -719,7 +783,8 @@ class Adam:
     Notes
     -----
     Algorithm 1 of Kingma and Ba [1], with the paper's defaults ($\alpha = 10^{-3}$,
-    $\beta = (0.9, 0.999)$, $\epsilon = 10^{-8}$), which PyTorch and `optax.adam` share; this class
+    $\beta = (0.9, 0.999)$, $\epsilon = 10^{-8}$), which PyTorch shares (`optax.adam` shares
+    $\beta$ and $\epsilon$ and has no default learning rate); this class
     matches `torch.optim.Adam` (with `amsgrad=False`) to rounding. Keras uses $\epsilon = 10^{-7}$
     and adds it to $\sqrt{v_t}$ *before* bias correction (the paper's "$\hat\epsilon$" variant,
     $\alpha_t = \alpha\sqrt{1-\beta_2^t}/(1-\beta_1^t)$); d2l uses $\epsilon = 10^{-6}$. These

@@ -38,9 +38,10 @@ from typing import TYPE_CHECKING, Any, Literal, TextIO
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from gdguide._validation import finite_real, nonnegative_int, positive_finite, positive_int
 from gdguide.clipping import ClipByNorm, ClipByValue
 from gdguide.descent import gradient_descent
-from gdguide.nets import init_mlp, layer_gradient_norms, train_rnn
+from gdguide.nets import Activation, Init, init_mlp, layer_gradient_norms, train_rnn
 from gdguide.problems import RecurrentCliff, Wall, article_regression
 from gdguide.robustness import input_sensitivity, jacobian_norm_bound, jacobian_sensitivity
 from gdguide.stability import lr_sweep, max_stable_lr
@@ -79,7 +80,6 @@ _INSTALL_HINT = (
 _CJK = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
 _SVG_FONT_FAMILY = re.compile(r"font-family: ([^;\"]*sans-serif)")
 _GLYPH_MISSING = r"Glyph \d+ .*missing from font"
-_SVG_RC = {"svg.fonttype": "none", "svg.hashsalt": "gdguide"}
 _ONE = (6.4, 3.8)
 _TWO = (9.6, 3.8)
 
@@ -245,6 +245,7 @@ def plot_article_runs(
     (1, ['α = 0.01（收敛）', 'α = 0.0182（发散）', 'α = 0.02（发散）'])
     """
     text = _labels(_ARTICLE_RUNS, lang)
+    num_steps = positive_int("num_steps", num_steps)
     problem = article_regression()
     target = float(problem.minimizer[0])
     threshold = max_stable_lr(float(problem.hessian()[0, 0]))
@@ -441,6 +442,10 @@ def plot_clipping_wobble(
     (2, 4)
     """
     text = _labels(_WOBBLE, lang)
+    learning_rate = positive_finite("learning_rate", learning_rate)
+    smaller_learning_rate = positive_finite("smaller_learning_rate", smaller_learning_rate)
+    num_steps = positive_int("num_steps", num_steps)
+    last = positive_int("last", last)
     problem = article_regression()
     target = float(problem.minimizer[0])
     runs = [
@@ -558,6 +563,10 @@ def plot_wall(
     (2, '陡壁与裁剪后的每一步')
     """
     text = _labels(_WALL, lang)
+    x0 = finite_real("x0", x0)
+    learning_rate = positive_finite("learning_rate", learning_rate)
+    max_norm = positive_finite("max_norm", max_norm)
+    num_steps = positive_int("num_steps", num_steps)
     wall = Wall()
     start = np.array([float(x0)])
     plain = gradient_descent(wall.grad, start, num_steps=num_steps, learning_rate=learning_rate)
@@ -706,6 +715,12 @@ def plot_recurrent_cliff(
     (2, 4)
     """
     text = _labels(_CLIFF, lang)
+    w0 = finite_real("w0", w0)
+    wobble_w0 = finite_real("wobble_w0", wobble_w0)
+    learning_rate = positive_finite("learning_rate", learning_rate)
+    max_norm = positive_finite("max_norm", max_norm)
+    decay = positive_finite("decay", decay)
+    num_steps = positive_int("num_steps", num_steps)
     cliff = RecurrentCliff()
     clip = ClipByNorm(max_norm)
 
@@ -796,7 +811,7 @@ _LAYERS = {
 }
 _ACTIVATION_NAMES = {"sigmoid": "sigmoid", "tanh": "tanh", "relu": "ReLU", "linear": "linear"}
 #: (activation, init, std) of the networks compared by default.
-DEFAULT_NETWORKS = (
+DEFAULT_NETWORKS: tuple[tuple[Activation, Init, float | None], ...] = (
     ("sigmoid", "normal", 0.1),
     ("tanh", "normal", 1.0),
     ("tanh", "xavier", None),
@@ -806,7 +821,7 @@ DEFAULT_NETWORKS = (
 
 
 def plot_layer_gradient_norms(
-    networks: Sequence[tuple[str, str, float | None]] = DEFAULT_NETWORKS,
+    networks: Sequence[tuple[Activation, Init, float | None]] = DEFAULT_NETWORKS,
     *,
     depth: int = 10,
     width: int = 32,
@@ -853,6 +868,9 @@ def plot_layer_gradient_norms(
     ['tanh，Xavier', 'ReLU，He']
     """
     text = _labels(_LAYERS, lang)
+    depth = positive_int("depth", depth)
+    width = positive_int("width", width)
+    seed = nonnegative_int("seed", seed)
     fig, (ax,) = _new_figure(_ONE)
     layers = np.arange(1, depth + 1)
     for activation, init, std in networks:
@@ -942,6 +960,10 @@ def plot_rnn_training(
     (2, 'Linear RNN: training loss')
     """
     text = _labels(_RNN, lang)
+    max_norm = positive_finite("max_norm", max_norm)
+    learning_rate = positive_finite("learning_rate", learning_rate)
+    num_steps = positive_int("num_steps", num_steps)
+    task_seed = nonnegative_int("task_seed", task_seed)
     plain = train_rnn(task_seed=task_seed, learning_rate=learning_rate, num_steps=num_steps)
     clipped = train_rnn(
         task_seed=task_seed, learning_rate=learning_rate, num_steps=num_steps, clip=max_norm
@@ -1060,6 +1082,12 @@ def plot_input_sensitivity(
     (1, '权重层数')
     """
     text = _labels(_SENSITIVITY, lang)
+    depths = [positive_int(f"depths[{i}]", d) for i, d in enumerate(depths)]
+    width = positive_int("width", width)
+    num_inputs = positive_int("num_inputs", num_inputs)
+    radius = positive_finite("radius", radius)
+    num_samples = positive_int("num_samples", num_samples)
+    seed = nonnegative_int("seed", seed)
     X = np.random.default_rng(seed).standard_normal((num_inputs, width))
     values = []
     for depth in depths:
@@ -1162,7 +1190,8 @@ def save_svg(fig: Figure, path: str | os.PathLike[str] | TextIO) -> None:
     import matplotlib
 
     buffer = io.StringIO()
-    with matplotlib.rc_context(_SVG_RC), _quiet_about_missing_fonts():
+    rc = matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "gdguide"})
+    with rc, _quiet_about_missing_fonts():
         fig.savefig(buffer, format="svg", metadata={"Date": None})
     svg = buffer.getvalue()
     svg = _SVG_FONT_FAMILY.sub(f"font-family: {_css_font_stack(svg)}", svg)

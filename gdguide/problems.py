@@ -22,7 +22,15 @@ from typing import Literal
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from gdguide._validation import float_array, positive_finite, positive_int, real_number
+from gdguide._validation import (
+    boolean,
+    check_callable,
+    finite_float_array,
+    float_array,
+    positive_finite,
+    positive_int,
+    real_number,
+)
 
 __all__ = [
     "LinearRegression",
@@ -33,8 +41,6 @@ __all__ = [
     "check_grad",
     "finite_difference_gradient",
 ]
-
-_QUIET = {"over": "ignore", "invalid": "ignore"}
 
 
 def _readonly(array: NDArray) -> NDArray:
@@ -85,7 +91,7 @@ class LinearRegression:
         If `X` is not 1-D or 2-D, `y` is not 1-D of length `n`, either holds a non-finite
         value, or `reduction` is not `"sum"` or `"mean"`.
     TypeError
-        If `X` or `y` is not numeric.
+        If `X` or `y` is not numeric, or `fit_intercept` is not a bool.
 
     Notes
     -----
@@ -114,8 +120,8 @@ class LinearRegression:
     [-190.0]
     """
 
-    X: ArrayLike
-    y: ArrayLike
+    X: NDArray[np.floating]
+    y: NDArray[np.floating]
     reduction: Literal["sum", "mean"] = "sum"
     fit_intercept: bool = False
     design: NDArray = field(init=False, repr=False)
@@ -135,6 +141,7 @@ class LinearRegression:
             raise ValueError("X and y must be finite")
         if self.reduction not in ("sum", "mean"):
             raise ValueError(f"reduction must be 'sum' or 'mean', got {self.reduction!r}")
+        object.__setattr__(self, "fit_intercept", boolean("fit_intercept", self.fit_intercept))
         if self.fit_intercept:
             features = np.hstack([np.ones((features.shape[0], 1), features.dtype), features])
         object.__setattr__(self, "X", _readonly(features[:, int(self.fit_intercept) :]))
@@ -153,14 +160,14 @@ class LinearRegression:
     def loss(self, theta: ArrayLike) -> float:
         r"""Return the squared-error loss $L(\theta)$ (`inf` when it overflows)."""
         theta = _vector("theta", theta, self.n_params)
-        with np.errstate(**_QUIET):
+        with np.errstate(over="ignore", invalid="ignore"):
             residual = self.design @ theta - self.y
             return float(residual @ residual * (self._scale / 2))
 
     def grad(self, theta: ArrayLike) -> NDArray:
         r"""Return the gradient $\frac{2}{m}A^\top(A\theta - y)$, shape `(n_params,)`."""
         theta = _vector("theta", theta, self.n_params)
-        with np.errstate(**_QUIET):
+        with np.errstate(over="ignore", invalid="ignore"):
             return self._scale * (self.design.T @ (self.design @ theta - self.y))
 
     def hessian(self, theta: ArrayLike | None = None) -> NDArray:
@@ -173,7 +180,7 @@ class LinearRegression:
         r"""Return $\frac{2}{m}A^\top(Av)$ without forming the Hessian."""
         _vector("theta", theta, self.n_params)
         v = _vector("v", v, self.n_params)
-        with np.errstate(**_QUIET):
+        with np.errstate(over="ignore", invalid="ignore"):
             return self._scale * (self.design.T @ (self.design @ v))
 
     @property
@@ -221,6 +228,8 @@ def article_regression(
     ------
     ValueError
         If `n < 1`, or `n < 2` with `standardize=True` (a constant feature has no scale).
+    TypeError
+        If `fit_intercept` or `standardize` is not a bool, or `n` is not an integer.
 
     Examples
     --------
@@ -235,6 +244,8 @@ def article_regression(
     >>> print(f"{article_regression(n=7).hessian()[0, 0]:.0f}")  # 2 * (1 + 4 + ... + 49)
     280
     """
+    fit_intercept = boolean("fit_intercept", fit_intercept)
+    standardize = boolean("standardize", standardize)
     n = positive_int("n", n)
     x = np.arange(1.0, n + 1.0)
     y = 2.0 * x - 1.0
@@ -278,8 +289,8 @@ class Quadratic:
     -11.0
     """
 
-    A: ArrayLike
-    b: ArrayLike | None = None
+    A: NDArray[np.floating]
+    b: NDArray[np.floating] | None = None
 
     def __post_init__(self) -> None:
         matrix = float_array("A", self.A)
@@ -300,13 +311,13 @@ class Quadratic:
     def loss(self, x: ArrayLike) -> float:
         r"""Return $\tfrac12 x^\top A x - b^\top x$."""
         x = _vector("x", x, self.A.shape[0])
-        with np.errstate(**_QUIET):
+        with np.errstate(over="ignore", invalid="ignore"):
             return float(0.5 * (x @ (self.A @ x)) - self.b @ x)
 
     def grad(self, x: ArrayLike) -> NDArray:
         """Return $Ax - b$."""
         x = _vector("x", x, self.A.shape[0])
-        with np.errstate(**_QUIET):
+        with np.errstate(over="ignore", invalid="ignore"):
             return self.A @ x - self.b
 
     def hessian(self, x: ArrayLike | None = None) -> NDArray:
@@ -318,7 +329,7 @@ class Quadratic:
     def hvp(self, x: ArrayLike, v: ArrayLike) -> NDArray:
         """Return $Av$."""
         _vector("x", x, self.A.shape[0])
-        with np.errstate(**_QUIET):
+        with np.errstate(over="ignore", invalid="ignore"):
             return self.A @ _vector("v", v, self.A.shape[0])
 
     @property
@@ -326,7 +337,8 @@ class Quadratic:
         """The unique minimizer $A^{-1}b$; raises `ValueError` unless $A$ is positive definite."""
         if np.linalg.eigvalsh(self.A)[0] <= 0:
             raise ValueError("A is not positive definite: the quadratic has no unique minimizer")
-        return np.linalg.solve(self.A, self.b)
+        linear = self.b if self.b is not None else np.zeros_like(self.A[0])  # set by __post_init__
+        return np.linalg.solve(self.A, linear)
 
 
 @dataclass(frozen=True, eq=False)
@@ -360,20 +372,20 @@ class Wall:
     def loss(self, x: ArrayLike) -> float:
         r"""Return $\sum_i (x_i^2 + x_i^4)$ (`inf` when it overflows)."""
         x = float_array("x", x)
-        with np.errstate(**_QUIET):
+        with np.errstate(over="ignore", invalid="ignore"):
             square = x * x
             return float(np.sum(square + square * square))
 
     def grad(self, x: ArrayLike) -> NDArray:
         """Return $2x + 4x^3$, same shape as `x`."""
         x = float_array("x", x)
-        with np.errstate(**_QUIET):
+        with np.errstate(over="ignore", invalid="ignore"):
             return 2 * x + 4 * x**3
 
     def hessian(self, x: ArrayLike) -> NDArray:
         r"""Return $\operatorname{diag}(2 + 12x^2)$ over the flattened `x`."""
         x = float_array("x", x)
-        with np.errstate(**_QUIET):
+        with np.errstate(over="ignore", invalid="ignore"):
             return np.diag((2 + 12 * x * x).ravel())
 
     def hvp(self, x: ArrayLike, v: ArrayLike) -> NDArray:
@@ -382,7 +394,7 @@ class Wall:
         v = float_array("v", v)
         if v.shape != x.shape:
             raise ValueError(f"v must have the shape of x {x.shape}, got {v.shape}")
-        with np.errstate(**_QUIET):
+        with np.errstate(over="ignore", invalid="ignore"):
             return (2 + 12 * x * x) * v
 
     @property
@@ -466,26 +478,26 @@ class RecurrentCliff:
     def hidden_states(self, w: ArrayLike) -> NDArray:
         r"""Return $x_t = x_0 w^t$ for $t = 0, \dots, T$, shape `(T + 1,)`."""
         w = _vector("w", w, 1)
-        with np.errstate(**_QUIET):
+        with np.errstate(over="ignore", invalid="ignore"):
             return self.x0 * w[0] ** np.arange(self.T + 1, dtype=w.dtype)
 
     def loss(self, w: ArrayLike) -> float:
         r"""Return $\tfrac12(x_0 w^T - \tau)^2$ (`inf` when it overflows)."""
         w = _vector("w", w, 1)
-        with np.errstate(**_QUIET):
+        with np.errstate(over="ignore", invalid="ignore"):
             return float(0.5 * (self.x0 * w[0] ** self.T - self.target) ** 2)
 
     def grad(self, w: ArrayLike) -> NDArray:
         """Return $L'(w)$ as a length-1 array."""
         w = _vector("w", w, 1)
-        with np.errstate(**_QUIET):
+        with np.errstate(over="ignore", invalid="ignore"):
             residual = self.x0 * w**self.T - self.target
             return residual * self.x0 * self.T * w ** (self.T - 1)
 
     def hessian(self, w: ArrayLike) -> NDArray:
         """Return $L''(w)$ as a `(1, 1)` array."""
         w = _vector("w", w, 1)
-        with np.errstate(**_QUIET):
+        with np.errstate(over="ignore", invalid="ignore"):
             slope = self.x0 * self.T * w ** (self.T - 1)
             curvature = slope * slope
             if self.T >= 2:
@@ -542,7 +554,9 @@ def finite_difference_gradient(
     Raises
     ------
     ValueError
-        If `x` is empty or `eps` is not positive and finite.
+        If `x` is empty or not finite, or `eps` is not positive and finite.
+    TypeError
+        If `fun` is not callable or `x` is not numeric.
 
     Notes
     -----
@@ -556,7 +570,8 @@ def finite_difference_gradient(
     >>> finite_difference_gradient(Wall().loss, np.array([1.0, -0.5])).round(6).tolist()
     [6.0, -1.5]
     """
-    x = float_array("x", x).astype(np.float64)
+    check_callable("fun", fun)
+    x = finite_float_array("x", x).astype(np.float64)
     if x.size == 0:
         raise ValueError("x must not be empty")
     eps = np.finfo(np.float64).eps ** (1 / 3) if eps is None else positive_finite("eps", eps)
@@ -618,6 +633,8 @@ def check_grad(
     ------
     ValueError
         If `grad(x)` has a different number of entries than the finite difference.
+    TypeError
+        If `relative` is not a bool.
 
     Examples
     --------
@@ -633,6 +650,8 @@ def check_grad(
     >>> print(f"{check_grad(cliff.loss, wrong, w, relative=True):.2f}")
     0.50
     """
+    relative = boolean("relative", relative)
+    check_callable("grad", grad)
     approx = finite_difference_gradient(fun, x, eps=eps)
     exact = np.asarray(grad(float_array("x", x)), dtype=np.float64)
     if exact.size != approx.size:

@@ -26,7 +26,14 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from gdguide._validation import float_array, positive_finite, positive_int
+from gdguide._validation import (
+    check_callable,
+    finite_float_array,
+    float_array,
+    nonnegative_int,
+    positive_finite,
+    positive_int,
+)
 from gdguide.nets import MLP
 
 __all__ = [
@@ -146,8 +153,10 @@ def input_sensitivity(
     Raises
     ------
     ValueError
-        Non-positive `radius` or `num_samples`, unsupported `norm`, `X` not 1-D or 2-D, or `f`
-        returning the wrong number of rows or a non-finite value.
+        Non-positive `radius` or `num_samples`, a negative `seed`, unsupported `norm`, `X` not
+        1-D or 2-D or not finite, or `f` returning the wrong number of rows or a non-finite value.
+    TypeError
+        `f` not callable, `seed` not an integer, or `X` not numeric.
 
     Notes
     -----
@@ -173,10 +182,12 @@ def input_sensitivity(
     >>> print(f"{est.overall:.4f}")  # at most 2, close to it in 2-D
     2.0000
     """
+    check_callable("f", f)
     r = positive_finite("radius", radius)
     samples = positive_int("num_samples", num_samples)
+    seed = nonnegative_int("seed", seed)
     order = _norm_order(norm)
-    points = float_array("X", X)
+    points = finite_float_array("X", X)
     if points.ndim == 1:
         points = points[None, :]
     if points.ndim != 2 or points.shape[1] == 0:
@@ -218,9 +229,9 @@ def jacobian_sensitivity(model: MLP, X: ArrayLike) -> SensitivityEstimate:
     Raises
     ------
     TypeError
-        If `model` is not an `MLP`.
+        If `model` is not an `MLP` or `X` is not numeric.
     ValueError
-        If `X` has the wrong shape.
+        If `X` has the wrong shape or a NaN or infinite entry.
 
     Notes
     -----
@@ -242,7 +253,8 @@ def jacobian_sensitivity(model: MLP, X: ArrayLike) -> SensitivityEstimate:
     """
     if not isinstance(model, MLP):
         raise TypeError(f"model must be an MLP, got {type(model).__name__}")
-    per_input = np.linalg.norm(model.input_jacobian(X), ord=2, axis=(1, 2))
+    points = finite_float_array("X", X)
+    per_input = np.linalg.norm(model.input_jacobian(points), ord=2, axis=(1, 2))
     return SensitivityEstimate(per_input, float(per_input.max()))
 
 

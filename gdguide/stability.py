@@ -19,6 +19,8 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from gdguide._validation import (
+    check_callable,
+    finite_float_array,
     float_array,
     in_interval,
     nonnegative_finite,
@@ -40,13 +42,6 @@ __all__ = [
 
 GradFn = Callable[[NDArray[np.floating]], ArrayLike]
 LossFn = Callable[[NDArray[np.floating]], Any]
-
-
-def _check_callable(name: str, value: object, *, optional: bool = False) -> None:
-    if optional and value is None:
-        return
-    if not callable(value):
-        raise TypeError(f"{name} must be callable, got {type(value).__name__}")
 
 
 def _call_grad(grad: GradFn, x: NDArray[np.floating]) -> NDArray[np.floating]:
@@ -92,9 +87,10 @@ def hessian_vector_product(
     Raises
     ------
     ValueError
-        If `x` and `v` (or `grad(x)` and `x`) differ in shape, or `eps` is not positive and finite.
+        If `x` and `v` (or `grad(x)` and `x`) differ in shape, `x` or `v` is not finite, or `eps`
+        is not positive and finite.
     TypeError
-        If an array is not real-valued.
+        If an array is not real-valued or `grad` is not callable.
 
     Notes
     -----
@@ -126,9 +122,9 @@ def hessian_vector_product(
     >>> print(f"{hessian_vector_product(grad, np.zeros(1), np.ones(1))[0]:.6f}")
     110.000000
     """
-    _check_callable("grad", grad)
-    x_arr = float_array("x", x)
-    v_arr = float_array("v", v).astype(x_arr.dtype, copy=False)
+    check_callable("grad", grad)
+    x_arr = finite_float_array("x", x)
+    v_arr = finite_float_array("v", v).astype(x_arr.dtype, copy=False)
     same_shape("x", x_arr, "v", v_arr)
     v_norm = float(np.linalg.norm(v_arr))
     if v_norm == 0.0:
@@ -303,7 +299,7 @@ def largest_eigenvalue(
     >>> print(f"{bottom.eigenvalue + top.eigenvalue:.4f}")
     1.6905
     """
-    _check_callable("hvp", hvp)
+    check_callable("hvp", hvp)
     num_iters = positive_int("num_iters", num_iters)
     tol = nonnegative_finite("tol", tol)
     seed = _seed(seed)
@@ -589,9 +585,9 @@ def lr_sweep(
     x_start = float_array("x0", x0)
     lrs = _learning_rates(learning_rates)
     num_steps = positive_int("num_steps", num_steps)
-    _check_callable("grad", grad)
-    _check_callable("loss", loss, optional=True)
-    _check_callable("optimizer", optimizer, optional=True)
+    check_callable("grad", grad)
+    check_callable("loss", loss, optional=True)
+    check_callable("optimizer", optimizer, optional=True)
     with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
         initial = _measure(grad, loss, x_start)
         if not math.isfinite(initial):

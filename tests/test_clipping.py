@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from framework_support import require_framework
 from hypothesis import assume, given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
@@ -627,7 +628,7 @@ def _random_grads(seed: int, dtype) -> list[np.ndarray]:
 @pytest.mark.parametrize("seed", range(12))
 @pytest.mark.parametrize("p", [1.0, 2.0, math.inf])
 def test_live_torch_clip_grad_norm_matches_with_eps(seed, p):
-    torch = pytest.importorskip("torch")
+    torch = require_framework("torch")
     for dtype in (np.float64, np.float32):
         grads = _random_grads(seed, dtype)
         max_norm = 0.3 * reference_norm(grads, p) if seed % 3 else 1e6
@@ -646,9 +647,8 @@ def test_live_torch_clip_grad_norm_matches_with_eps(seed, p):
 @pytest.mark.frameworks
 @pytest.mark.parametrize("seed", range(8))
 def test_live_optax_global_norm_agc_and_per_example_match(seed):
-    pytest.importorskip("optax")
-    import jax.numpy as jnp
-    import optax
+    optax = require_framework("optax")
+    jnp = require_framework("jax.numpy")
 
     grads = _random_grads(seed, np.float32)
     max_norm = 0.5 * reference_norm(grads, 2.0)
@@ -678,3 +678,163 @@ def test_live_optax_global_norm_agc_and_per_example_match(seed):
     for a, b in zip(ours_sum, theirs_sum, strict=True):
         np.testing.assert_allclose(a, np.asarray(b), rtol=1e-5, atol=1e-6)
     assert int(np.count_nonzero(norms > 1.5)) == int(clipped_count)
+
+
+# ------------------------------------------------- just above and just below the threshold
+#
+# A norm (or entry) at c·(1 + δ) must be clipped to c and one at c·(1 − δ) kept as it is, for
+# tiny δ too: a rule with a dead band (no clipping up to a few per cent above c) fails here.
+# The thresholds are derived from the gradients' computed norms, so no rounding of a norm can
+# move a case across the threshold.
+
+BOUNDARY_DELTAS = [1e-9, 1e-6, 1e-3, 0.01, 0.03, 0.1]
+
+
+def _boundary_grads(seed: int) -> list[np.ndarray]:
+    rng = np.random.default_rng(seed)
+    return [rng.standard_normal(s) for s in [(3,), (2, 4), ()]]
+
+
+@pytest.mark.parametrize("delta", BOUNDARY_DELTAS)
+@pytest.mark.parametrize("p", NORM_TYPES)
+@pytest.mark.parametrize("seed", range(3))
+def test_every_norm_clip_acts_just_above_the_threshold(delta, p, seed):
+    grads = _boundary_grads(seed)
+    c = reference_norm(grads, p) / (1 + delta)
+    results = {
+        "clip_by_global_norm": clip_by_global_norm(grads, c, norm_type=p)[0],
+        "clip_by_norm": [
+            clip_by_norm(grads[1], reference_norm([grads[1]], p) / (1 + delta), norm_type=p)[0]
+        ],
+        "ClipByNorm": [
+            ClipByNorm(reference_norm([grads[1]], p) / (1 + delta), norm_type=p)(grads[1])
+        ],
+    }
+    in_place = [g.copy() for g in grads]
+    clip_by_global_norm_(in_place, c, norm_type=p)
+    results["clip_by_global_norm_"] = in_place
+    for name, clipped in results.items():
+        before = grads if len(clipped) == len(grads) else [grads[1]]
+        threshold = reference_norm(before, p) / (1 + delta)
+        assert reference_norm(clipped, p) == pytest.approx(threshold, rel=1e-12), name
+        ratio = [a / b for a, b in zip(clipped, before, strict=True)]
+        np.testing.assert_allclose(
+            np.concatenate([r.ravel() for r in ratio]), 1 / (1 + delta), rtol=1e-12, err_msg=name
+        )
+
+
+@pytest.mark.parametrize("delta", BOUNDARY_DELTAS)
+@pytest.mark.parametrize("p", NORM_TYPES)
+@pytest.mark.parametrize("seed", range(3))
+def test_every_norm_clip_keeps_a_gradient_just_below_the_threshold(delta, p, seed):
+    grads = _boundary_grads(seed)
+    c = reference_norm(grads, p) / (1 - delta)
+    c_single = reference_norm([grads[1]], p) / (1 - delta)
+    in_place = [g.copy() for g in grads]
+    clip_by_global_norm_(in_place, c, norm_type=p)
+    for name, clipped, before in [
+        ("clip_by_global_norm", clip_by_global_norm(grads, c, norm_type=p)[0], grads),
+        ("clip_by_global_norm_", in_place, grads),
+        ("clip_by_norm", [clip_by_norm(grads[1], c_single, norm_type=p)[0]], [grads[1]]),
+        ("ClipByNorm", [ClipByNorm(c_single, norm_type=p)(grads[1])], [grads[1]]),
+    ]:
+        for a, b in zip(clipped, before, strict=True):
+            np.testing.assert_array_equal(a, b, err_msg=name)
+
+
+@pytest.mark.parametrize("delta", BOUNDARY_DELTAS)
+def test_value_clips_act_just_above_the_bound_and_keep_entries_just_below(delta):
+    c = 0.75
+    grad = np.array([c * (1 + delta), -c * (1 + delta), c * (1 - delta), -c * (1 - delta), 0.0])
+    expected = np.array([c, -c, c * (1 - delta), -c * (1 - delta), 0.0])
+    in_place = grad.copy()
+    clip_by_value_(in_place, c)
+    for name, clipped in [
+        ("clip_by_value", clip_by_value(grad, c)),
+        ("clip_by_value_", in_place),
+        ("ClipByValue", ClipByValue(c)(grad)),
+    ]:
+        np.testing.assert_array_equal(clipped, expected, err_msg=name)
+
+
+@pytest.mark.parametrize("delta", BOUNDARY_DELTAS)
+@pytest.mark.parametrize("seed", range(3))
+def test_clip_per_example_clips_each_example_just_above_and_keeps_it_just_below(delta, seed):
+    rng = np.random.default_rng(seed)
+    directions = rng.standard_normal((4, 3, 2))
+    unit = directions / np.linalg.norm(directions.reshape(4, -1), axis=1)[:, None, None]
+    c = 1.7
+    # examples 0, 1 just above c, 2, 3 just below
+    factors = np.array([1 + delta, 1 + delta / 2, 1 - delta, 1 - delta / 2])
+    grads = unit * (c * factors)[:, None, None]
+    norms_before = np.linalg.norm(grads.reshape(4, -1), axis=1)
+    scale = np.where(norms_before > c, c / norms_before, 1.0)
+    total, norms = clip_per_example(grads, c)
+    np.testing.assert_allclose(norms, norms_before, rtol=1e-14)
+    assert np.count_nonzero(norms > c) == 2
+    np.testing.assert_allclose(
+        total, np.einsum("i,i...->...", scale, grads), rtol=1e-12, atol=1e-15
+    )
+    # and each example alone: clipped to norm c above, kept exactly below
+    for b in range(4):
+        alone, _ = clip_per_example(grads[b : b + 1], c)
+        if factors[b] > 1:
+            assert np.linalg.norm(alone) == pytest.approx(c, rel=1e-12)
+        else:
+            np.testing.assert_array_equal(alone, grads[b])
+
+
+@pytest.mark.parametrize("delta", BOUNDARY_DELTAS)
+@pytest.mark.parametrize("output_axis", [-1, 0])
+def test_adaptive_clip_acts_just_above_each_units_bound_and_keeps_units_just_below(
+    delta, output_axis
+):
+    rng = np.random.default_rng(7)
+    w = rng.standard_normal((3, 4))
+    lam = 0.05
+    w_norms = np.linalg.norm(w, axis=0 if output_axis == -1 else 1)
+    bounds = lam * np.maximum(w_norms, 1e-3)
+    factors = np.array([1 + delta, 1 - delta, 1 + delta / 3, 1 - delta / 3])[: len(bounds)]
+    g = rng.standard_normal(w.shape)
+    g_norms = np.linalg.norm(g, axis=0 if output_axis == -1 else 1)
+    scale = bounds * factors / g_norms
+    g = g * (scale[None, :] if output_axis == -1 else scale[:, None])
+    clipped = adaptive_clip(g, w, lam, output_axis=output_axis)
+    new_norms = np.linalg.norm(clipped, axis=0 if output_axis == -1 else 1)
+    g_norms = np.linalg.norm(g, axis=0 if output_axis == -1 else 1)
+    above = g_norms > bounds
+    assert above.tolist() == (factors > 1).tolist()
+    np.testing.assert_allclose(new_norms[above], bounds[above], rtol=1e-12)
+    kept = clipped[:, ~above] if output_axis == -1 else clipped[~above, :]
+    orig = g[:, ~above] if output_axis == -1 else g[~above, :]
+    np.testing.assert_array_equal(kept, orig)
+
+
+def test_adaptive_clip_divides_by_at_least_1e_6_like_optax():
+    # zero weights: bound = clipping * eps = 1e-5 * 1e-3 = 1e-8, far below optax's 1e-6 floor
+    w = np.zeros(4)
+    between = np.full(4, 2.5e-7)  # norm 5e-7: above the bound, below the floor
+    np.testing.assert_allclose(adaptive_clip(between, w, 1e-5), between * 1e-8 / 1e-6, rtol=1e-12)
+    above = np.full(4, 1e-6)  # norm 2e-6: above the floor, clipped to the bound exactly
+    assert np.linalg.norm(adaptive_clip(above, w, 1e-5)) == pytest.approx(1e-8, rel=1e-12)
+    at_bound = np.full(4, 0.5e-8)  # norm exactly 1e-8 = the bound: optax scales it by 1e-2
+    np.testing.assert_allclose(adaptive_clip(at_bound, w, 1e-5), at_bound * 1e-2, rtol=1e-12)
+
+
+def test_adaptive_clip_nan_makes_its_whole_unit_nan_like_optax():
+    g = np.array([[np.nan, 1.0], [2.0, 3.0], [1.0, 1.0]])
+    out = adaptive_clip(g, np.ones((3, 2)), 0.01)
+    assert np.isnan(out[:, 0]).all() and np.isfinite(out[:, 1]).all()
+
+
+@pytest.mark.frameworks
+@pytest.mark.parametrize("g_scale", [3e-9, 5e-7, 1e-6, 3e-6, 1.0])
+def test_live_optax_adaptive_grad_clip_matches_below_its_division_floor(g_scale):
+    optax = require_framework("optax")
+    jnp = require_framework("jax.numpy")
+    rng = np.random.default_rng(3)
+    w = np.concatenate([np.zeros((3, 2)), 1e-4 * rng.standard_normal((3, 2))], axis=1)
+    g = g_scale * rng.standard_normal((3, 4))
+    tx = optax.adaptive_grad_clip(1e-4, 1e-3)
+    theirs, _ = tx.update([jnp.asarray(g)], tx.init([w]), [jnp.asarray(w)])
+    np.testing.assert_allclose(adaptive_clip(g, w, 1e-4), np.asarray(theirs[0]), rtol=2e-6)

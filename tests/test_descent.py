@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from framework_support import require_framework
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
@@ -562,7 +563,7 @@ def test_runs_match_recorded_pytorch_sgd_loop(name):
 @settings(max_examples=30)
 @given(st.floats(0.001, 0.03), st.floats(0.05, 5.0), st.sampled_from(["value", "norm"]))
 def test_article_runs_match_live_pytorch_sgd_loop(alpha, c, kind):
-    torch = pytest.importorskip("torch")
+    torch = require_framework("torch")
     x, y = (
         torch.tensor(ARTICLE_X, dtype=torch.float64),
         torch.tensor(ARTICLE_Y, dtype=torch.float64),

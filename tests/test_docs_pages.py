@@ -345,6 +345,7 @@ def test_framework_blocks_skip_only_when_the_framework_is_missing(tmp_path, monk
         "find_spec",
         lambda name, *a: None if name == "torch" else real_find_spec(name, *a),
     )
+    monkeypatch.delenv("CI", raising=False)
     [outcome] = run_page(
         tmp_path,
         """\
@@ -354,6 +355,104 @@ def test_framework_blocks_skip_only_when_the_framework_is_missing(tmp_path, monk
         """,
     )
     assert outcome == "skip: needs torch (not installed)"
+
+
+FRAMEWORK_PAGE = """\
+    ```python
+    import numpy as np
+    ```
+
+    ```python
+    import torch
+    t = torch.ones(2)
+    ```
+
+    ```python
+    print(t.sum().item())
+    ```
+
+    ```output
+    2.0
+    ```
+    """
+
+
+def _without_torch(monkeypatch):
+    import importlib.util
+
+    real_find_spec = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util,
+        "find_spec",
+        lambda name, *a: None if name == "torch" else real_find_spec(name, *a),
+    )
+
+
+def test_blocks_after_a_skipped_framework_block_are_skipped_not_failed(tmp_path, monkeypatch):
+    _without_torch(monkeypatch)
+    monkeypatch.delenv("CI", raising=False)
+    outcomes = run_page(tmp_path, FRAMEWORK_PAGE)
+    assert outcomes == [
+        "ok",
+        "skip: needs torch (not installed)",
+        "skip: an earlier block of this page was skipped: needs torch (not installed)",
+    ]
+
+
+@pytest.mark.parametrize("ci", ["true", "1"])
+def test_missing_framework_fails_a_page_in_ci(tmp_path, monkeypatch, ci):
+    _without_torch(monkeypatch)
+    monkeypatch.setenv("CI", ci)
+    outcomes = run_page(tmp_path, FRAMEWORK_PAGE)
+    assert outcomes[0] == "ok"
+    assert "needs torch (not installed); CI must install them" in outcomes[1]
+    assert "an earlier block of this page could not run: needs torch" in outcomes[2]
+
+
+# The comparison is exact: every line, and whitespace, count. A check weakened to the first line
+# or made whitespace-insensitive fails these.
+@pytest.mark.parametrize(
+    ("code", "shown"),
+    [
+        ('print("a")\nprint("b")', "a\nc\n"),  # only the second line differs
+        ('print("a")\nprint("b")\nprint("c")', "a\nb\n"),  # a line missing at the end
+        ('print("a")', "a\nb\n"),  # a line too many
+        ('print("x  y")', "x y\n"),  # two spaces printed, one shown
+        ('print("x y ")', "x y\n"),  # trailing space printed
+        ('print("    x")', "x\n"),  # indentation printed
+        ('print("x")\nprint()', "x\n"),  # a blank line printed
+        ('print("x")', "x\n\n"),  # a blank line shown
+        ('print("a\\tb")', "a b\n"),  # a tab printed
+    ],
+)
+def test_output_comparison_checks_every_line_and_whitespace(tmp_path, code, shown):
+    fence_body = "\n".join("    " + line for line in code.split("\n"))
+    shown_body = "".join("    " + line + "\n" if line else "\n" for line in shown.split("\n")[:-1])
+    page = f"    ```python\n{fence_body}\n    ```\n\n    ```output\n{shown_body}    ```\n"
+    [outcome] = run_page(tmp_path, page)
+    assert "printed output differs" in outcome, (code, shown, outcome)
+
+
+def test_output_comparison_accepts_an_exact_multi_line_output(tmp_path):
+    [outcome] = run_page(
+        tmp_path,
+        """\
+        ```python
+        print("a")
+        print("  b  c")
+        print()
+        print("d")
+        ```
+
+        ```output
+        a
+          b  c
+
+        d
+        ```
+        """,
+    )
+    assert outcome == "ok"
 
 
 def test_a_failing_block_reports_the_page_line(tmp_path):

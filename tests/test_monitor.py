@@ -253,3 +253,13 @@ def test_clip_rate_is_a_fraction_monotone_in_the_threshold(values, c):
 def test_clip_rate_rejects_bad_input(args, kwargs, match):
     with pytest.raises(ValueError, match=match):
         clip_rate(*args, **kwargs)
+
+
+@pytest.mark.parametrize("delta", [1e-9, 1e-6, 1e-3, 0.01, 0.03])
+def test_clip_rate_counts_a_norm_just_above_the_threshold_and_not_one_just_below(delta):
+    c = 2.5
+    norms = [c * (1 + delta), c * (1 - delta), c, c * (1 + delta / 2)]
+    assert clip_rate(norms, c) == 0.5
+    monitor = GradNormMonitor(warmup=1, max_norm=c)
+    assert [monitor.update(n).clipped for n in norms] == [True, False, False, True]
+    assert monitor.clip_rate() == 0.5

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
 from pathlib import Path
 
 import numpy as np
 import pytest
+from framework_support import require_framework
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -425,7 +427,7 @@ def test_parity_data_covers_every_activation_and_uses_nn_rnn():
 @pytest.mark.frameworks
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_backprop_matches_live_torch_autograd_on_random_networks(seed):
-    pytest.importorskip("torch")
+    require_framework("torch")
     spec = importlib.util.spec_from_file_location("record_parity_nets", SCRIPT)
     script = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(script)
@@ -435,3 +437,18 @@ def test_backprop_matches_live_torch_autograd_on_random_networks(seed):
     for activation in ("tanh", "linear"):
         net, x, y = script.rnn_case(activation, seed)
         _compare_rnn(net, x, y, script.torch_rnn(net, x, y))
+
+
+@pytest.mark.frameworks
+def test_documented_framework_initialization_defaults(monkeypatch):
+    # init_mlp's Notes: nn.Linear's default init has variance 1/(3 n_in); Keras Dense defaults to
+    # Glorot uniform; calculate_gain("tanh") is 5/3
+    torch = require_framework("torch")
+    torch.manual_seed(0)
+    weight = torch.nn.Linear(2000, 50).weight.detach().numpy()
+    assert weight.var() == pytest.approx(1 / (3 * 2000), rel=0.03)
+    assert torch.nn.init.calculate_gain("tanh") == pytest.approx(5 / 3)
+    monkeypatch.setenv("KERAS_BACKEND", os.environ.get("KERAS_BACKEND", "torch"))
+    keras = require_framework("keras")
+    initializer = keras.layers.Dense(3).kernel_initializer
+    assert type(initializer).__name__ == "GlorotUniform"

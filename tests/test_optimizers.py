@@ -1,9 +1,11 @@
 import json
+import os
 from pathlib import Path
 
 import numpy as np
 import pytest
-from hypothesis import given
+from framework_support import require_framework
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
@@ -150,7 +152,7 @@ TORCH_CASES = {
     learning_rate=st.sampled_from([1e-3, 0.03, 0.5]),
 )
 def test_live_torch_optim_agrees_on_random_gradients(name, shape, seed, learning_rate):
-    torch = pytest.importorskip("torch")
+    torch = require_framework("torch")
     torch_name, ours, theirs = TORCH_CASES[name]
     rng = np.random.default_rng(seed)
     x = rng.standard_normal(shape)
@@ -165,6 +167,76 @@ def test_live_torch_optim_agrees_on_random_gradients(name, shape, seed, learning
         param.grad = torch.from_numpy(g.copy())
         topt.step()
     np.testing.assert_allclose(x, param.numpy(), rtol=1e-12, atol=1e-14)
+
+
+#: Edge settings of every optimizer, each next to the `torch.optim` call it must reproduce:
+#: momentum 0 (with and without dampening), full dampening, Nesterov, no decay and strong decay,
+#: beta1 = 0, decay rates 0, a zero epsilon. Options gdguide does not offer (amsgrad, maximize,
+#: centered RMSprop, lr_decay) are left at torch's defaults.
+TORCH_EDGE_CASES = [
+    (SGD(0.05), "SGD", {"lr": 0.05}),
+    (SGD(0.05, weight_decay=0.3), "SGD", {"lr": 0.05, "weight_decay": 0.3}),
+    (Momentum(0.05, momentum=0.0), "SGD", {"lr": 0.05}),
+    (Momentum(0.05, momentum=0.0, dampening=0.5), "SGD", {"lr": 0.05, "dampening": 0.5}),
+    (Momentum(0.05), "SGD", {"lr": 0.05, "momentum": 0.9}),
+    (Momentum(0.05, 0.6, dampening=0.4), "SGD", {"lr": 0.05, "momentum": 0.6, "dampening": 0.4}),
+    (Momentum(0.05, 0.6, dampening=1.0), "SGD", {"lr": 0.05, "momentum": 0.6, "dampening": 1.0}),
+    (Nesterov(0.05), "SGD", {"lr": 0.05, "momentum": 0.9, "nesterov": True}),
+    (Nesterov(0.05, 0.3), "SGD", {"lr": 0.05, "momentum": 0.3, "nesterov": True}),
+    (Nesterov(0.05, 0.0), "SGD", {"lr": 0.05}),  # torch refuses nesterov with momentum 0
+    (AdaGrad(), "Adagrad", {}),
+    (
+        AdaGrad(0.3, eps=0.0, initial_accumulator_value=0.5),
+        "Adagrad",
+        {"lr": 0.3, "eps": 0.0, "initial_accumulator_value": 0.5},
+    ),
+    (RMSprop(), "RMSprop", {}),
+    (RMSprop(0.02, alpha=0.0, eps=1e-3), "RMSprop", {"lr": 0.02, "alpha": 0.0, "eps": 1e-3}),
+    (Adam(), "Adam", {}),
+    (Adam(0.05, betas=(0.0, 0.5), eps=0.0), "Adam", {"lr": 0.05, "betas": (0.0, 0.5), "eps": 0.0}),
+    (Adam(0.05, weight_decay=0.2), "Adam", {"lr": 0.05, "weight_decay": 0.2}),
+    (AdamW(), "AdamW", {}),
+    (AdamW(0.05, weight_decay=0.0), "AdamW", {"lr": 0.05, "weight_decay": 0.0}),
+    (
+        AdamW(0.05, betas=(0.5, 0.9), weight_decay=2.0),
+        "AdamW",
+        {"lr": 0.05, "betas": (0.5, 0.9), "weight_decay": 2.0},
+    ),
+]
+
+
+@pytest.mark.frameworks
+@pytest.mark.parametrize(("opt", "torch_name", "torch_kwargs"), TORCH_EDGE_CASES, ids=repr)
+@settings(max_examples=15)
+@given(seed=st.integers(0, 2**32 - 1), dim=st.integers(1, 6))
+def test_live_torch_optim_trajectory_agrees_on_random_quadratics(
+    opt, torch_name, torch_kwargs, seed, dim
+):
+    """Whole trajectories (the gradient depends on the iterate) on a random convex quadratic."""
+    torch = require_framework("torch")
+    rng = np.random.default_rng(seed)
+    a = rng.standard_normal((dim, dim))
+    hessian = a @ a.T / dim + 0.1 * np.eye(dim)
+    target = rng.standard_normal(dim)
+
+    def gradient(x):  # elementwise sums: no BLAS, so both sides see the same bits
+        return np.sum(hessian * (x - target)[None, :], axis=1)
+
+    x = rng.standard_normal(dim)
+    param = torch.tensor(x, dtype=torch.float64)
+    topt = getattr(torch.optim, torch_name)([param], foreach=False, **torch_kwargs)
+    state = opt.init(x)
+    for _ in range(40):
+        g = gradient(x)
+        x, state = opt.step(x, g, state)
+        param.grad = torch.from_numpy(gradient(param.detach().numpy().copy()))
+        topt.step()
+        np.testing.assert_allclose(x, param.detach().numpy(), rtol=1e-10, atol=1e-13)
+    assert state.count == 40
+
+
+def test_torch_edge_cases_cover_every_optimizer():
+    assert {type(opt).__name__ for opt, _, _ in TORCH_EDGE_CASES} == set(CLASSES)
 
 
 # ---------------------------------------------------------------- facts on the article's problem
@@ -280,7 +352,14 @@ def test_adam_and_adagrad_first_step_moves_each_coordinate_by_the_learning_rate(
 
 
 @pytest.mark.parametrize(
-    "equivalent", [Momentum(0.02, momentum=0.0), Nesterov(0.02, momentum=0.0)], ids=repr
+    "equivalent",
+    [
+        Momentum(0.02, momentum=0.0),
+        Momentum(0.02, momentum=0.0, dampening=0.5),
+        Momentum(0.02, momentum=0.0, dampening=1.0),
+        Nesterov(0.02, momentum=0.0),
+    ],
+    ids=repr,
 )
 def test_zero_momentum_is_plain_gradient_descent(equivalent):
     a, _ = run(equivalent, article_grad, np.zeros(1), 20)
@@ -480,3 +559,81 @@ def test_adam_is_nearly_invariant_to_loss_scale_until_gradients_reach_eps(scale,
     reference, _ = run(Adam(0.01), article_grad, np.zeros(1), 300)
     scaled, _ = run(Adam(0.01), lambda t: scale * article_grad(t), np.zeros(1), 300)
     assert (abs(scaled[0] - reference[0]) < 1e-3) == same_path
+
+
+# ---------------------------------------------------------------- the defaults the docstrings state
+
+#: (our class, torch.optim class, {our name: torch's name}) for defaults documented as PyTorch's.
+TORCH_DEFAULTS = [
+    (AdaGrad, "Adagrad", {"learning_rate": "lr", "eps": "eps", "initial_accumulator_value": None}),
+    (RMSprop, "RMSprop", {"learning_rate": "lr", "alpha": "alpha", "eps": "eps"}),
+    (Adam, "Adam", {"learning_rate": "lr", "betas": "betas", "eps": "eps", "weight_decay": None}),
+    (AdamW, "AdamW", {"learning_rate": "lr", "betas": "betas", "eps": "eps", "weight_decay": None}),
+    (Momentum, "SGD", {"dampening": "dampening"}),
+    (SGD, "SGD", {"weight_decay": "weight_decay"}),
+]
+
+
+def _defaults(cls):
+    import inspect
+
+    return {
+        name: p.default
+        for name, p in inspect.signature(cls).parameters.items()
+        if p.default is not inspect.Parameter.empty
+    }
+
+
+@pytest.mark.frameworks
+@pytest.mark.parametrize(("ours", "torch_name", "names"), TORCH_DEFAULTS, ids=lambda v: str(v))
+def test_defaults_documented_as_pytorchs_are_torch_optims(ours, torch_name, names):
+    torch = require_framework("torch")
+    theirs = _defaults(getattr(torch.optim, torch_name))
+    mine = _defaults(ours)
+    for our_name, torch_key in names.items():
+        assert mine[our_name] == theirs[torch_key or our_name], our_name
+
+
+@pytest.mark.frameworks
+def test_documented_departures_from_torch_optim_sgd_defaults():
+    # the module and class docstrings: SGD-family learning rates are required here, torch has
+    # lr=1e-3; Momentum and Nesterov default to 0.9, torch.optim.SGD to 0 (no momentum)
+    torch = require_framework("torch")
+    torch_sgd = _defaults(torch.optim.SGD)
+    assert torch_sgd["lr"] == 1e-3 and torch_sgd["momentum"] == 0
+    for cls in (SGD, Momentum, Nesterov):
+        assert "learning_rate" not in _defaults(cls)
+    assert _defaults(Momentum)["momentum"] == _defaults(Nesterov)["momentum"] == 0.9
+    with pytest.raises(ValueError, match="Nesterov momentum requires a momentum"):
+        torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1, nesterov=True)
+
+
+@pytest.mark.frameworks
+def test_documented_optax_and_keras_defaults(monkeypatch):
+    optax = require_framework("optax")
+    import inspect
+
+    def optax_defaults(fn):
+        return {
+            n: p.default
+            for n, p in inspect.signature(fn).parameters.items()
+            if p.default is not inspect.Parameter.empty
+        }
+
+    assert "learning_rate" not in optax_defaults(optax.sgd)
+    assert "learning_rate" not in optax_defaults(optax.adam)
+    assert optax_defaults(optax.sgd)["momentum"] is None
+    assert optax_defaults(optax.adagrad) == {"initial_accumulator_value": 0.1, "eps": 1e-7}
+    rms = optax_defaults(optax.rmsprop)
+    assert (rms["decay"], rms["eps"], rms["eps_in_sqrt"]) == (0.9, 1e-8, True)
+    assert optax_defaults(optax.adamw)["weight_decay"] == 1e-4
+    monkeypatch.setenv("KERAS_BACKEND", os.environ.get("KERAS_BACKEND", "torch"))
+    keras = require_framework("keras")
+    assert _defaults(keras.optimizers.SGD)["learning_rate"] == 0.01
+    assert _defaults(keras.optimizers.Adagrad)["learning_rate"] == 1e-3
+    assert _defaults(keras.optimizers.Adagrad)["initial_accumulator_value"] == 0.1
+    assert _defaults(keras.optimizers.Adagrad)["epsilon"] == 1e-7
+    rms = _defaults(keras.optimizers.RMSprop)
+    assert (rms["learning_rate"], rms["rho"], rms["epsilon"]) == (1e-3, 0.9, 1e-7)
+    assert _defaults(keras.optimizers.Adam)["epsilon"] == 1e-7
+    assert _defaults(keras.optimizers.AdamW)["weight_decay"] == 0.004

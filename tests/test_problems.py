@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from framework_support import require_framework
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
@@ -362,7 +363,7 @@ def test_derivatives_match_recorded_torch_autograd(case):
 @settings(max_examples=30)
 @given(hnp.arrays(np.float64, 3, elements=finite), st.floats(0.8, 1.2), st.integers(1, 60))
 def test_derivatives_match_live_torch_autograd(x, w, steps):
-    torch = pytest.importorskip("torch")
+    torch = require_framework("torch")
     features = np.cos(np.arange(12.0)).reshape(4, 3)
     targets, design = np.arange(4.0), torch.tensor(features)
     cases = [
@@ -380,3 +381,10 @@ def test_derivatives_match_live_torch_autograd(x, w, steps):
         hessian = torch.autograd.functional.hessian(fun, tensor.detach())
         np.testing.assert_allclose(problem.grad(point), grad.numpy(), rtol=1e-10, atol=1e-10)
         np.testing.assert_allclose(problem.hessian(point), hessian.numpy(), rtol=1e-10, atol=1e-10)
+
+
+@pytest.mark.frameworks
+def test_mean_reduction_is_torch_mse_loss_default():
+    # LinearRegression's docstring: "mean" is PyTorch's MSELoss() default
+    torch = require_framework("torch")
+    assert torch.nn.MSELoss().reduction == "mean"

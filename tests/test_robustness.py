@@ -25,6 +25,12 @@ def test_linear_map_estimate_never_exceeds_spectral_norm(shape, seed, radius):
     assert est.per_input.shape == (3,)
     assert est.overall <= np.linalg.norm(W, 2) * (1 + 1e-10)
     assert est.overall == est.per_input.max()
+    # and from below: no direction has a gain under the smallest singular value (tall W), and the
+    # best of 50 random directions beats half the root-mean-square gain ||W||_F / sqrt(d)
+    singular_values = np.linalg.svd(W, compute_uv=False)
+    smallest = singular_values[-1] if shape[0] >= shape[1] else 0.0
+    assert np.all(est.per_input >= smallest * (1 - 1e-10))
+    assert np.all(est.per_input >= 0.5 * np.linalg.norm(W) / np.sqrt(shape[1]))
 
 
 def test_linear_map_estimate_approaches_spectral_norm_with_more_samples():
@@ -78,6 +84,23 @@ def test_sampled_estimate_below_jacobian_norm_below_product_bound(sizes, activat
     assert exact.overall <= bound * (1 + 1e-10)
     sampled = input_sensitivity(net.forward, X, radius=1.0, num_samples=20, seed=seed)
     assert sampled.overall <= bound * (1 + 1e-10)
+    # and from below: the exact constant is the spectral norm of the Jacobian, here by central
+    # differences; small-radius sampling reaches at least half the RMS gain ||J||_F / sqrt(d)
+    jacobians = np.array([_central_difference_jacobian(net.forward, x) for x in X])
+    spectral = np.linalg.norm(jacobians, ord=2, axis=(1, 2))
+    np.testing.assert_allclose(exact.per_input, spectral, rtol=1e-5, atol=1e-9)
+    frobenius = np.linalg.norm(jacobians, axis=(1, 2))
+    close = input_sensitivity(net.forward, X, radius=1e-6, num_samples=20, seed=seed)
+    assert np.all(close.per_input >= 0.5 * frobenius / np.sqrt(sizes[0]) - 1e-9)
+
+
+def _central_difference_jacobian(f, x, h=1e-6):
+    columns = []
+    for j in range(x.size):
+        step = np.zeros_like(x)
+        step[j] = h
+        columns.append((f(x[None] + step)[0] - f(x[None] - step)[0]) / (2 * h))
+    return np.stack(columns, axis=-1)
 
 
 def test_small_radius_sampling_approaches_the_jacobian_norm_from_below():

@@ -1,5 +1,6 @@
 import numpy as np
 import pytest
+from framework_support import require_framework
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
@@ -434,7 +435,7 @@ def test_boundary_record_estimate_is_midpoint():
 @pytest.mark.frameworks
 @given(x=hnp.arrays(np.float64, 4, elements=st.floats(-2, 2)), seed=st.integers(0, 1000))
 def test_live_hvp_matches_torch_autograd(x, seed):
-    torch = pytest.importorskip("torch")
+    torch = require_framework("torch")
     v = np.random.default_rng(seed).standard_normal(4)
 
     def f(z):
