@@ -10,7 +10,7 @@ every code block's copy button and reads the system clipboard, runs axe-core
 copied from a page run in order in a fresh `python` (tests/browser/run_blocks.py) in a background
 thread while the walk goes on.
 
-Which Chromium, and how it is started: scripts/chromium.py (fixtures in browser_support.py).
+Which Chromium, and how it is started: gdguide_site/chromium.py (fixtures in browser_support.py).
 """
 
 from __future__ import annotations
@@ -32,14 +32,9 @@ from pathlib import Path
 
 import pytest
 from browser_support import START_EXPLORERS, browser, playwright_api, site_url  # noqa: F401 (fixtures)
+from gdguide_site.katex_fonts import Font, FontMap
+from gdguide_site.page_parser import FENCES, PageParser
 from sybil import Document
-
-from conftest import FENCES, PythonBlock, pages
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "docs" / "hooks"))
-from katex_fonts import Font, FontMap  # noqa: E402
-
-sys.path.pop(0)
 
 pytestmark = pytest.mark.slow
 
@@ -127,16 +122,12 @@ def source_formulas(page: SitePage) -> int:
     return len(DISPLAY_MATH.findall(text)) + len(INLINE_MATH.findall(DISPLAY_MATH.sub(" ", text)))
 
 
-def source_python_blocks(page: SitePage) -> list[str]:
+def source_python_blocks(parser: PageParser, page: SitePage) -> list[str]:
     """The page's Python code as written in its source, in page order."""
     if page.source.suffix == ".ipynb":
         cells = json.loads(page.source.read_text(encoding="utf-8"))["cells"]
         return ["".join(c["source"]) for c in cells if c["cell_type"] == "code"]
-    return [
-        e.parsed.source
-        for e in pages.parse(page.source).examples()
-        if isinstance(e.parsed, PythonBlock)
-    ]
+    return [block.source for block in parser.python_blocks(page.source)]
 
 
 # --- browser, server, walk -----------------------------------------------------------------------
@@ -553,10 +544,10 @@ def test_code_blocks_are_highlighted(visit_of, page):
 
 
 @pytest.mark.parametrize("page", CODE_PAGES, ids=page_ids)
-def test_copy_button_copies_exactly_the_blocks_code(visit_of, page):
+def test_copy_button_copies_exactly_the_blocks_code(visit_of, docs_page_parser, page):
     visit = visit_of(page)
     shown = visit.python_blocks()
-    written = [code.rstrip() for code in source_python_blocks(page)]
+    written = [code.rstrip() for code in source_python_blocks(docs_page_parser, page)]
     assert [b["hasCopyButton"] for b in shown] == [True] * len(shown), "blocks without copy button"
     assert [visit.copies.get(b["id"]) for b in shown] == written
     if shown:
@@ -612,11 +603,11 @@ def test_language_switch_goes_to_the_same_page_and_back(walk, visit_of, page):
 
 
 @pytest.mark.parametrize("page", [p for p in PAGES if p.kind == "notebook"], ids=page_ids)
-def test_notebook_page_shows_rendered_cells_and_figures(visit_of, page):
+def test_notebook_page_shows_rendered_cells_and_figures(visit_of, docs_page_parser, page):
     probe = visit_of(page).probe
     assert not probe["notebookJson"], "raw notebook JSON on the page"
     cells = probe["cells"]
-    code_cells = len(source_python_blocks(page))
+    code_cells = len(source_python_blocks(docs_page_parser, page))
     assert len(cells) == code_cells and all(c["hasInput"] for c in cells), "code cells shown"
     figures = [r for c in cells for r in c["results"] if r["svg"] or r["img"]]
     assert figures, "no figure on the notebook page"

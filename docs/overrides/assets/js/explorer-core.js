@@ -4,7 +4,7 @@
 // numpy hands some operations to OpenBLAS, whose x86-64 kernels use fused multiply-adds:
 //   - the 2-element dot product inside ClipByNorm's norm is fma(g1, g1, g0 * g0);
 //   - the regression gradient's X^T r is a chain of fmas (orders below, measured with numpy 2.4 +
-//     OpenBLAS on AVX2/AVX-512 CPUs and checked by tests/test_explorer_browser.py).
+//     OpenBLAS on AVX2/AVX-512 CPUs and checked by tests/browser/test_explorer_browser.py).
 // JavaScript has no fma, so `fma` below computes the exactly rounded a * b + c in software
 // (Boldo & Melquiond's emulation with rounding to odd; an exact BigInt path outside its range).
 // Integer powers (x**3, w**50, w**49) are correctly rounded here; numpy's power may be off by one
