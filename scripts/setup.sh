@@ -26,7 +26,7 @@ case ",$extras," in
                 echo "setup: building the site needs Node.js >= 18 with npm (KaTeX renders the math)" >&2
                 exit 1
             }
-            echo "setup: installing KaTeX and axe-core from package-lock.json (npm ci) ..."
+            echo "setup: installing KaTeX, axe-core and Biome from package-lock.json (npm ci) ..."
             npm ci --no-audit --no-fund --loglevel=error
         fi
         ;;

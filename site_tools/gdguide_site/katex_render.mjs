@@ -30,5 +30,5 @@ const lines = createInterface({ input: process.stdin, crlfDelay: Infinity });
 lines.on("line", (line) => {
   if (!line.trim()) return;
   const { items } = JSON.parse(line);
-  process.stdout.write(JSON.stringify({ results: items.map(render) }) + "\n");
+  process.stdout.write(`${JSON.stringify({ results: items.map(render) })}\n`);
 });

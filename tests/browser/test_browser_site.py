@@ -8,7 +8,8 @@ every code block's copy button and reads the system clipboard, runs axe-core
 (node_modules/axe-core, pinned in package.json) and saves screenshots to build/screenshots/
 (`desktop/`: the first screen at 1280x800; `phone/`: the full page at 390x844). The Python blocks
 copied from a page run in order in a fresh `python` (tests/browser/run_blocks.py) in a background
-thread while the walk goes on.
+thread while the walk goes on; the blocks of an exercise solution (a details block titled 解答 /
+Solution) are left out of the page's run and each solution runs in a namespace of its own.
 
 Which Chromium, and how it is started: gdguide_site/chromium.py (fixtures in browser_support.py).
 """
@@ -347,7 +348,7 @@ def inspect(page, visit: Visit, runner: ThreadPoolExecutor) -> None:
             visit.clicked_copy = (python[0]["id"], page.evaluate("navigator.clipboard.readText()"))
             visit.copies = page.evaluate(COPY_ALL, [b["id"] for b in python])
         blocks = [
-            {"code": visit.copies[b["id"]], "notebook": b["notebook"]}
+            {"code": visit.copies[b["id"]], "notebook": b["notebook"], "solution": b["solution"]}
             for b in python
             if not b["notRun"]
         ]

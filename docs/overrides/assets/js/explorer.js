@@ -179,7 +179,9 @@ function slider(parent, { key, label, min, max, step, value, toValue = (v) => v,
             return tick;
           }),
       );
-      hint.textContent = list.length ? `${TEXT.marks} ${list.map((m) => `${m.label} = ${fmt(m.value, 5)}`).join("; ")}` : "";
+      hint.textContent = list.length
+        ? `${TEXT.marks} ${list.map((m) => `${m.label} = ${fmt(m.value, 5)}`).join("; ")}`
+        : "";
       hint.hidden = !list.length;
     },
   };
@@ -227,12 +229,14 @@ const esc = (s) => String(s).replace(/&/g, "&amp;").replace(/</g, "&lt;");
 function axes(box, xTicks, yTicks, xLabel, yLabel) {
   const { x0, x1, y0, y1, sx, sy } = box;
   let out = `<rect x="${x0}" y="${y1}" width="${x1 - x0}" height="${y0 - y1}" class="gx-frame"/>`;
-  for (const [v, t] of xTicks) out += `<text x="${sx(v)}" y="${y0 + 13}" class="gx-tick-label" text-anchor="middle">${esc(t)}</text>`;
+  for (const [v, t] of xTicks)
+    out += `<text x="${sx(v)}" y="${y0 + 13}" class="gx-tick-label" text-anchor="middle">${esc(t)}</text>`;
   for (const [v, t] of yTicks) {
     out += `<line x1="${x0}" x2="${x1}" y1="${sy(v)}" y2="${sy(v)}" class="gx-grid"/>`;
     out += `<text x="${x0 - 3}" y="${sy(v) + 3}" class="gx-tick-label" text-anchor="end">${esc(t)}</text>`;
   }
-  if (xLabel) out += `<text x="${(x0 + x1) / 2}" y="${y0 + 26}" class="gx-axis-label" text-anchor="middle">${esc(xLabel)}</text>`;
+  if (xLabel)
+    out += `<text x="${(x0 + x1) / 2}" y="${y0 + 26}" class="gx-axis-label" text-anchor="middle">${esc(xLabel)}</text>`;
   if (yLabel) out += `<text x="${x0}" y="${y1 - 6}" class="gx-axis-label">${esc(yLabel)}</text>`;
   return out;
 }
@@ -243,7 +247,10 @@ function frame(width, height, [xa, xb], [ya, yb], pad = { l: 34, r: 8, t: 16, b:
   const y0 = height - pad.b;
   const y1 = pad.t;
   return {
-    x0, x1, y0, y1,
+    x0,
+    x1,
+    y0,
+    y1,
     sx: (v) => x0 + ((v - xa) / (xb - xa)) * (x1 - x0),
     sy: (v) => y0 - ((v - ya) / (yb - ya)) * (y0 - y1),
   };
@@ -353,7 +360,8 @@ function drawContour(svg, result) {
   const pts = result.params.map(([a, b]) => [box.sx(a), box.sy(b)]);
   inside += `<path d="${pathOf(pts)}" class="gx-line gx-a"/>`;
   for (const [px, py] of pts.slice(0, 80)) {
-    if (Number.isFinite(px) && Number.isFinite(py)) inside += `<circle cx="${px.toFixed(1)}" cy="${py.toFixed(1)}" r="1.8" class="gx-dot gx-a"/>`;
+    if (Number.isFinite(px) && Number.isFinite(py))
+      inside += `<circle cx="${px.toFixed(1)}" cy="${py.toFixed(1)}" r="1.8" class="gx-dot gx-a"/>`;
   }
   let out = area.defs + axes(box, ticksFor(...X), ticksFor(...Y), "θ₀", "θ₁") + area.group(inside);
   out += `<path d="M${cx - 5} ${cy}h10M${cx} ${cy - 5}v10" class="gx-star"/><text x="${cx + 6}" y="${cy - 6}" class="gx-note">θ*</text>`;
@@ -369,19 +377,18 @@ function drawCurve(svg, result, { range, f, log = false, cls = "gx-a", xLabel, y
   const xs = Array.from({ length: 241 }, (_, i) => range[0] + ((range[1] - range[0]) * i) / 240);
   const ys = xs.map((x) => tf(f(x)));
   let lo = Math.min(...ys);
-  let hi = Math.max(...ys);
+  const hi = Math.max(...ys);
   if (log) lo = Math.max(lo, -12);
   const pad = (hi - lo) * 0.05;
   const box = frame(W, H, range, [lo - pad, hi + pad]);
-  const yTicks = log
-    ? ticksFor(lo, hi, 4).map(([v]) => [v, `1e${Math.round(v)}`])
-    : ticksFor(lo, hi, 4);
+  const yTicks = log ? ticksFor(lo, hi, 4).map(([v]) => [v, `1e${Math.round(v)}`]) : ticksFor(lo, hi, 4);
   const area = clipArea(box);
   let inside = `<path d="${pathOf(xs.map((x, i) => [box.sx(x), box.sy(ys[i])]))}" class="gx-curve"/>`;
   const pts = result.params.map(([x]) => [box.sx(x), box.sy(tf(f(x)))]);
   inside += `<path d="${pathOf(pts)}" class="gx-line ${cls} gx-thin"/>`;
   for (const [px, py] of pts.slice(0, 80)) {
-    if (Number.isFinite(px) && Number.isFinite(py)) inside += `<circle cx="${px.toFixed(1)}" cy="${py.toFixed(1)}" r="2" class="gx-dot ${cls}"/>`;
+    if (Number.isFinite(px) && Number.isFinite(py))
+      inside += `<circle cx="${px.toFixed(1)}" cy="${py.toFixed(1)}" r="2" class="gx-dot ${cls}"/>`;
   }
   let out = area.defs + axes(box, ticksFor(...range, 4), yTicks, xLabel, yLabel) + area.group(inside);
   const out0 = result.params.findIndex(([x]) => !(x >= range[0] && x <= range[1]));
@@ -473,7 +480,13 @@ const EXPLORERS = {
         views.loss,
         [
           { values: two.losses, nonfinite: two.firstNonfinite, cls: "gx-a", label: TEXT.twoD, row: 0 },
-          { values: one.losses.map((v) => v - L1_MIN), nonfinite: one.firstNonfinite, cls: "gx-b", label: TEXT.oneD, row: 1 },
+          {
+            values: one.losses.map((v) => v - L1_MIN),
+            nonfinite: one.firstNonfinite,
+            cls: "gx-b",
+            label: TEXT.oneD,
+            row: 1,
+          },
         ],
         "",
       );
@@ -528,7 +541,12 @@ const EXPLORERS = {
           { value: (2 / (2 + 12 * x0 * x0)) * b, label: `2${momentum}/f''(x₀)`, short: "2/f″(x₀)" },
           { value: b, label: `2${momentum}/f''(0)`, short: "2/f″(0)" },
         ]);
-        drawCurve(views.curve, result, { range: [-4, 4], f: (x) => PROBLEMS.wall.loss([x]), xLabel: "x", yLabel: "f(x)" });
+        drawCurve(views.curve, result, {
+          range: [-4, 4],
+          f: (x) => PROBLEMS.wall.loss([x]),
+          xLabel: "x",
+          yLabel: "f(x)",
+        });
       } else {
         c.alpha.mark([{ value: (2 * b) / 2500, label: `2${momentum}/L''(1)`, short: "2/L″(1)" }]);
         drawCurve(views.curve, result, {
@@ -584,10 +602,36 @@ function build(root) {
     ["norm", TEXT.norm],
   ];
   c.clip = radios(controls, { key: "clip", legend: TEXT.clip, options: clipOptions, value: "none" });
-  c.c = slider(controls, { key: "c", label: TEXT.c, min: -2, max: 3, step: 0.01, value: spec.clipThreshold, ...logControl });
-  c.beta = slider(controls, { key: "beta", label: TEXT.beta, min: 0, max: 0.95, step: 0.05, value: 0, toValue: round(2), show: (v) => v.toFixed(2) });
+  c.c = slider(controls, {
+    key: "c",
+    label: TEXT.c,
+    min: -2,
+    max: 3,
+    step: 0.01,
+    value: spec.clipThreshold,
+    ...logControl,
+  });
+  c.beta = slider(controls, {
+    key: "beta",
+    label: TEXT.beta,
+    min: 0,
+    max: 0.95,
+    step: 0.05,
+    value: 0,
+    toValue: round(2),
+    show: (v) => v.toFixed(2),
+  });
   if (spec.start) c.x0 = rangeSlider(controls, "x0", TEXT.start, spec.start);
-  c.steps = slider(controls, { key: "steps", label: TEXT.steps, min: 10, max: 1000, step: 10, value: spec.steps, toValue: round(0), show: (v) => String(v) });
+  c.steps = slider(controls, {
+    key: "steps",
+    label: TEXT.steps,
+    min: 10,
+    max: 1000,
+    step: 10,
+    value: spec.steps,
+    toValue: round(0),
+    show: (v) => String(v),
+  });
 
   // The code page's explorer: each problem has its own alpha and start ranges.
   let shownProblem = null;
@@ -614,7 +658,13 @@ function build(root) {
   function update() {
     const started = performance.now();
     for (const control of Object.values(c)) control.render();
-    const settings = { alpha: c.alpha.value, clip: c.clip.value, c: c.c.value, beta: c.beta.value, steps: c.steps.value };
+    const settings = {
+      alpha: c.alpha.value,
+      clip: c.clip.value,
+      c: c.c.value,
+      beta: c.beta.value,
+      steps: c.steps.value,
+    };
     c.c.input.disabled = settings.clip === "none";
     const shown = spec.update(views, c, settings);
     LAST[name] = shown.runs;
@@ -623,7 +673,12 @@ function build(root) {
   }
 
   for (const [preset, values] of Object.entries(spec.presets)) {
-    const button = el("button", { type: "button", class: "gx-preset", "data-preset": preset, text: TEXT.preset[preset] });
+    const button = el("button", {
+      type: "button",
+      class: "gx-preset",
+      "data-preset": preset,
+      text: TEXT.preset[preset],
+    });
     button.addEventListener("click", () => {
       if (values.problem) {
         c.problem.set(values.problem);
