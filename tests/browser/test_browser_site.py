@@ -516,7 +516,7 @@ def katex_font_map(css: Path) -> FontMap:
 
 @pytest.mark.parametrize("page", PAGES, ids=page_ids)
 def test_math_fonts_have_a_glyph_for_every_character_the_page_draws(visit_of, page, built_site):
-    # The build subsets KaTeX's fonts to what its formulas draw (docs/hooks/katex_fonts.py); a
+    # The build subsets KaTeX's fonts to what its formulas draw (gdguide_site/katex_fonts.py); a
     # glyph missing there would silently come from a fallback font. The browser says which
     # family/weight/style draws each character; CSS font matching names the file.
     assets = built_site / ("en/" if page.lang == "en" else "") / "assets" / "katex"
