@@ -1,43 +1,41 @@
 """Test collection for the whole repository.
 
 - Docstring examples (`>>>`) in `gdguide/*.py` run as doctests through sybil.
-- Every page `docs/zh/**.md` and `docs/en/**.md` runs through `PageParser` (below): each
-  ```` ```python ```` block, in order, in one namespace per page that starts as a fresh
-  `python` script does (`__name__ == "__main__"`, nothing else: pages import and seed
-  explicitly). What a block prints must equal the ```` ```output ```` block right after it.
+- Every page `docs/zh/**.md` and `docs/en/**.md` runs through the page parser
+  (`gdguide_site/page_parser.py`, configured below): each ```` ```python ```` block, in order, in
+  one namespace per page that starts as a fresh `python` script does (`__name__ == "__main__"`,
+  nothing else: pages import and seed explicitly). What a block prints must equal the
+  ```` ```output ```` block right after it.
 - Hypothesis runs derandomized with no deadline, so property tests are deterministic and do not
   fail on a loaded 2-core CI machine.
 
-Page conventions enforced here (tests/test_docs_pages.py checks the rest):
+Page conventions enforced by the parser (tests/test_docs_pages.py checks the rest; the parser's
+own tests are tests/test_page_parser.py):
 
 - A block that prints is followed (blank lines only in between) by an ```` ```output ```` fence
   holding exactly what it prints; a block that prints nothing has none; an output fence that does
   not follow a python block fails.
 - Blocks inside content tabs (`=== "PyTorch"`, indented 4 spaces) count like any other block.
 - A block importing torch, keras, jax or optax is reported as skipped ("needs torch (not
-  installed)") only when that package is not installed, and so is every later block of its page;
-  with `CI=true` a missing framework fails instead (CI installs them).
+  installed)") only when that package is not installed, and so are the page's later blocks; with
+  `CI=true` a missing framework fails instead (CI installs them).
 - A block that cannot run here (GPUs, several processes) is preceded by a visible, title-only
   admonition `!!! not-run "not run here: needs ..."` (zh: `!!! not-run "此处不运行：需要 ..."`);
   it is reported as skipped with that title as the reason, and it may not show an output block.
+- An exercise's solution is a details block titled exactly `解答` (zh) or `Solution` (en),
+  `??? success "Solution"` with its content indented 4 spaces: its blocks run in order in their
+  own fresh namespace, not in the page's.
 """
 
 from __future__ import annotations
 
-import ast
-import contextlib
-import difflib
-import importlib.util
-import io
-import re
-from dataclasses import dataclass
 from doctest import ELLIPSIS, NORMALIZE_WHITESPACE
-from pathlib import Path
 
 import pytest
+from gdguide_site.build import build
+from gdguide_site.page_parser import PageParser, fresh_script_namespace
 from hypothesis import settings
-from sybil import Region, Sybil
-from sybil.parsers.markdown.lexers import RawFencedCodeBlockLexer
+from sybil import Sybil
 from sybil.parsers.rest import DocTestParser
 from sybil.sybil import SybilCollection
 
@@ -48,136 +46,17 @@ settings.register_profile(
 )
 settings.load_profile("gdguide")
 
-ROOT = Path(__file__).resolve().parent
-#: Namespace key set when a block is skipped for a missing framework: the page's later blocks
-#: are skipped too (they may use its names), instead of failing with NameError.
-PAGE_SKIPPED = "__gdguide_skipped_block__"
+#: Packages a page may import that a reader (or this machine) may not have installed.
 FRAMEWORKS = ("torch", "keras", "jax", "optax")
-NOT_RUN = re.compile(r'^[ \t]*!!! not-run "(?P<reason>[^"\n]+)"[ \t]*$')
-
-#: Every fenced block of a page with its whole info string (```` ```python title="x" ```` too).
-FENCES = RawFencedCodeBlockLexer(
-    info_pattern=re.compile(r"(?P<info>[^\n]*)$\n", re.MULTILINE),
-    mapping={"info": "info", "source": "source"},
+#: The titles of exercise solutions (details blocks), one per language.
+SOLUTION_TITLES = ("解答", "Solution")
+page_parser = PageParser(
+    optional_imports=FRAMEWORKS,
+    not_run="not-run",
+    solution_titles=SOLUTION_TITLES,
+    setup=fresh_script_namespace,
+    require_optional_imports=in_ci,
 )
-
-
-@dataclass
-class PythonBlock:
-    source: str
-    output: str | None  # the following ```output block, if any
-    not_run: str | None  # the title of a preceding `!!! not-run "..."` admonition
-
-
-@dataclass
-class OrphanOutput:
-    text: str
-
-
-def not_run_reason(text: str, start: int) -> str | None:
-    """The title of a `!!! not-run "..."` admonition on the last non-blank line before `start`."""
-    before = text[:start].rstrip().rsplit("\n", 1)[-1]
-    match = NOT_RUN.match(before)
-    return match["reason"] if match else None
-
-
-def frameworks_imported(source: str) -> list[str]:
-    """Top-level framework packages that `source` imports."""
-    names = set()
-    for node in ast.walk(ast.parse(source)):
-        if isinstance(node, ast.Import):
-            names.update(alias.name.split(".")[0] for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            names.add(node.module.split(".")[0])
-    return sorted(names.intersection(FRAMEWORKS))
-
-
-def evaluate_python(example) -> str | None:
-    block: PythonBlock = example.parsed
-    if block.not_run is not None:
-        if block.output is not None:
-            return "a not-run block cannot show an output block (nothing would check it)"
-        raise pytest.skip.Exception(block.not_run, _use_item_location=True)  # report the page line
-    skipped_before = example.namespace.get(PAGE_SKIPPED)
-    if skipped_before is not None:  # later blocks may use what the skipped block defined
-        if in_ci():
-            return f"an earlier block of this page could not run: {skipped_before}"
-        raise pytest.skip.Exception(
-            f"an earlier block of this page was skipped: {skipped_before}", _use_item_location=True
-        )
-    missing = [
-        name for name in frameworks_imported(block.source) if importlib.util.find_spec(name) is None
-    ]
-    if missing:
-        reason = f"needs {', '.join(missing)} (not installed)"
-        example.namespace[PAGE_SKIPPED] = reason
-        if in_ci():
-            return f"{reason}; CI must install them (pip install gdguide[frameworks])"
-        raise pytest.skip.Exception(reason, _use_item_location=True)
-    code = compile("\n" * example.line + block.source, example.path, "exec")
-    printed = io.StringIO()
-    with contextlib.redirect_stdout(printed):
-        exec(code, example.namespace)
-    printed = printed.getvalue()
-    if block.output is None:
-        if printed:
-            return f"the block prints, but no ```output block follows it. It printed:\n{printed}"
-        return None
-    if not block.output.strip():
-        return "empty ```output block (a block that prints nothing has no output block)"
-    if printed != block.output:
-        diff = difflib.unified_diff(
-            block.output.splitlines(keepends=True),
-            printed.splitlines(keepends=True),
-            "output block on the page",
-            "printed by the code",
-        )
-        return "printed output differs from the output block:\n" + "".join(diff)
-    return None
-
-
-def evaluate_orphan_output(example) -> str:
-    return "an ```output block must directly follow the ```python block whose output it shows"
-
-
-class PageParser:
-    """Sybil parser for docs pages: python blocks, their output blocks, not-run admonitions."""
-
-    def __call__(self, document):
-        fences = list(FENCES(document))
-        consumed = set()
-        for i, fence in enumerate(fences):
-            info = fence.lexemes["info"]
-            if info == "python":
-                after = fences[i + 1] if i + 1 < len(fences) else None
-                output = None
-                if (
-                    after is not None
-                    and after.lexemes["info"] == "output"
-                    and not document.text[fence.end : after.start].strip()
-                ):
-                    output = after
-                    consumed.add(i + 1)
-                block = PythonBlock(
-                    source=str(fence.lexemes["source"]),
-                    output=None if output is None else str(output.lexemes["source"]),
-                    not_run=not_run_reason(document.text, fence.start),
-                )
-                end = fence.end if output is None else output.end
-                yield Region(fence.start, end, block, evaluate_python)
-            elif info == "output" and i not in consumed:
-                yield Region(
-                    fence.start,
-                    fence.end,
-                    OrphanOutput(str(fence.lexemes["source"])),
-                    evaluate_orphan_output,
-                )
-
-
-def fresh_script_namespace(namespace: dict) -> None:
-    """What a fresh `python page.py` has: `__name__`, nothing else."""
-    namespace["__name__"] = "__main__"
-
 
 _docstrings = Sybil(
     parsers=[DocTestParser(optionflags=ELLIPSIS | NORMALIZE_WHITESPACE)],
@@ -185,9 +64,9 @@ _docstrings = Sybil(
     excludes=["gdguide/_*.py"],
 )
 
-#: The docs pages in both languages (tests/test_docs_pages.py parses pages with it too).
+#: The docs pages in both languages.
 pages = Sybil(
-    parsers=[PageParser()],
+    parsers=[page_parser],
     path="docs",
     patterns=["*.md"],
     setup=fresh_script_namespace,
@@ -196,7 +75,7 @@ pages = Sybil(
 
 #: The README's usage example is a page too: what a visitor copies first must run.
 readme = Sybil(
-    parsers=[PageParser()],
+    parsers=[page_parser],
     path=".",
     patterns=["README.md"],
     setup=fresh_script_namespace,
@@ -207,11 +86,14 @@ pytest_collect_file = SybilCollection([_docstrings, pages, readme]).pytest()
 
 
 @pytest.fixture(scope="session")
+def docs_page_parser() -> PageParser:
+    """The page parser with this project's conventions (for tests that read pages' blocks)."""
+    return page_parser
+
+
+@pytest.fixture(scope="session")
 def built_site(tmp_path_factory):
-    """Both languages, built once per test session by scripts/build_site.py (strict)."""
-    spec = importlib.util.spec_from_file_location("build_site", ROOT / "scripts" / "build_site.py")
-    build_site = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(build_site)
+    """Both languages, built once per test session by gdguide_site.build (strict)."""
     site = tmp_path_factory.mktemp("built") / "site"
-    build_site.build(site)
+    build(site)
     return site

@@ -22,7 +22,6 @@ import functools
 import os
 import shutil
 import statistics
-import sys
 import tempfile
 import threading
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -31,8 +30,7 @@ from pathlib import Path
 from playwright.sync_api import sync_playwright
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "scripts"))
-from chromium import START_EXPLORERS, launch_options  # noqa: E402
+from gdguide_site.chromium import START_EXPLORERS, launch_options  # noqa: E402
 
 MOVE = """async ([key, values]) => {
   const root = document.querySelector('[data-gdguide-explorer]');

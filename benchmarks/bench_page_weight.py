@@ -23,17 +23,15 @@ import argparse
 import email.utils
 import functools
 import gzip
-import importlib.util
 import os
-import sys
 import threading
 from http.server import ThreadingHTTPServer
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "scripts"))
-from chromium import launch_options  # noqa: E402
-from serve_site import SiteHandler  # noqa: E402
+from gdguide_site.build import build  # noqa: E402
+from gdguide_site.chromium import launch_options  # noqa: E402
+from gdguide_site.serve import SiteHandler  # noqa: E402
 
 COMPRESSED = {".html", ".css", ".js", ".json", ".svg", ".xml", ".map", ".txt", ".ipynb"}
 FIRST_VISIT_BUDGET = 400_000
@@ -186,12 +184,7 @@ def main() -> None:
     args = parser.parse_args()
     site = Path(args.site_dir).resolve()
     if args.build or not (site / "index.html").is_file():
-        spec = importlib.util.spec_from_file_location(
-            "build_site", ROOT / "scripts" / "build_site.py"
-        )
-        build_site = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(build_site)
-        build_site.build(site)
+        build(site)
     rows = measure(site, args.detail)
     print(
         f"{'page':40} {'first kB':>9} {'index kB':>9} {'req':>4} {'next kB':>8} {'FCP ms':>7}"

@@ -11,16 +11,12 @@ the load average, since other processes on the machine slow a build. It prints; 
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import os
 import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-spec = importlib.util.spec_from_file_location("build_site", ROOT / "scripts" / "build_site.py")
-build_site = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(build_site)
+from gdguide_site.build import build
 
 
 def site_size(site: Path) -> tuple[int, int]:
@@ -39,7 +35,7 @@ def main() -> None:
             load = os.getloadavg()[0]
             wall = time.perf_counter()
             cpu = os.times()
-            seconds = build_site.build(site)
+            seconds = build(site)
             cpu_after = os.times()
             children = (
                 cpu_after.children_user

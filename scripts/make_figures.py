@@ -1,84 +1,12 @@
-"""Write every figure of the guide as SVG, labelled in one language.
+"""Write every figure of the guide as SVG, labelled in one language, into a folder.
 
-    .venv/bin/python scripts/make_figures.py --lang zh --out docs/zh/figures
-    .venv/bin/python scripts/make_figures.py --lang en --out docs/en/figures
+    .venv/bin/python scripts/make_figures.py --lang zh --out build/figures/zh
 
-The pages embed them as `![...](figures/<name>.svg)`. The figures are generated, not committed
-(`docs/*/figures/` is in .gitignore): run this before `mkdocs build`. Each figure is computed by
-`gdguide` (the same functions the pages call) and drawn by `gdguide.plotting`; the SVGs are
-deterministic (same input, same bytes) and keep their text as text. SVG files in `--out` that
-are not in the registry are removed, so a renamed figure leaves nothing stale behind.
+The site's build draws the figures itself; this is for looking at them alone
+(see gdguide_site/figures.py).
 """
 
-from __future__ import annotations
-
-import argparse
-import sys
-import time
-from collections.abc import Callable, Sequence
-from pathlib import Path
-
-ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:  # run from a checkout without installing gdguide
-    sys.path.insert(0, str(ROOT))
-
-from gdguide import plotting  # noqa: E402
-
-#: File name (without .svg) -> the call that draws it in a given language. The page that shows
-#: each figure computes the same data with the same gdguide calls just above it.
-FIGURES: dict[str, Callable[[str], object]] = {
-    "article-runs": lambda lang: plotting.plot_article_runs(lang=lang),
-    "lr-sweep": lambda lang: plotting.plot_lr_sweep(lang=lang),
-    "clipping-wobble": lambda lang: plotting.plot_clipping_wobble(lang=lang),
-    "wall": lambda lang: plotting.plot_wall(lang=lang),
-    "recurrent-cliff": lambda lang: plotting.plot_recurrent_cliff(lang=lang),
-    "deep-mlp-gradients": lambda lang: plotting.plot_layer_gradient_norms(lang=lang),
-    "rnn-training": lambda lang: plotting.plot_rnn_training(lang=lang),
-    "input-robustness": lambda lang: plotting.plot_input_sensitivity(lang=lang),
-}
-
-
-def make_figures(
-    lang: str, out: Path | str, names: Sequence[str] | None = None
-) -> dict[str, float]:
-    """Write the figures `names` (default: all) into `out`; return the seconds each took."""
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    selected = list(FIGURES) if names is None else list(names)
-    unknown = sorted(set(selected) - set(FIGURES))
-    if unknown:
-        raise ValueError(f"unknown figure(s) {unknown}; known: {sorted(FIGURES)}")
-    if names is None:
-        for stale in out.glob("*.svg"):
-            if stale.stem not in FIGURES:
-                stale.unlink()
-    seconds = {}
-    for name in selected:
-        start = time.perf_counter()
-        plotting.save_svg(FIGURES[name](lang), out / f"{name}.svg")
-        seconds[name] = time.perf_counter() - start
-    return seconds
-
-
-def main(argv: Sequence[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--lang", required=True, choices=["zh", "en"], help="language of the labels"
-    )
-    parser.add_argument("--out", required=True, help="output folder, e.g. docs/zh/figures")
-    parser.add_argument(
-        "--only",
-        nargs="+",
-        metavar="NAME",
-        choices=sorted(FIGURES),
-        help="write only these figures (and remove nothing)",
-    )
-    args = parser.parse_args(argv)
-    start = time.perf_counter()
-    seconds = make_figures(args.lang, args.out, args.only)
-    total = time.perf_counter() - start
-    print(f"wrote {len(seconds)} figures ({args.lang}) to {args.out} in {total:.1f} s")
-
+from gdguide_site.figures import main
 
 if __name__ == "__main__":
     main()

@@ -26,19 +26,25 @@ case ",$extras," in
                 echo "setup: building the site needs Node.js >= 18 with npm (KaTeX renders the math)" >&2
                 exit 1
             }
-            echo "setup: installing KaTeX and axe-core from package-lock.json (npm ci) ..."
+            echo "setup: installing KaTeX, axe-core and Biome from package-lock.json (npm ci) ..."
             npm ci --no-audit --no-fund --loglevel=error
         fi
         ;;
 esac
 stamp=".venv/.gdguide-installed-$(echo "$extras" | tr ',' '-')"
-fingerprint="$(cat pyproject.toml requirements/constraints.txt | sha256sum | cut -c1-16)"
+fingerprint="$(cat pyproject.toml site_tools/pyproject.toml requirements/constraints.txt | sha256sum | cut -c1-16)"
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$fingerprint" ]; then
     echo "setup: installing gdguide[$extras] with the pinned versions into .venv ..."
     # torch: the CPU build pinned in the lock file. PIP_EXTRA_INDEX_URL may point at PyTorch's CPU
     # index on machines that do not have the wheel locally (see README).
+    tools=()
+    case ",$extras," in
+        # The site's hooks, build and test helpers and the page parser (site_tools/, package
+        # gdguide_site): a separate distribution, never part of the gdguide wheel.
+        *,docs,* | *,dev,* | *,test,*) tools=(-e ./site_tools) ;;
+    esac
     .venv/bin/python -m pip install --quiet --disable-pip-version-check \
-        -c requirements/constraints.txt -e ".[$extras]"
+        -c requirements/constraints.txt -e ".[$extras]" "${tools[@]}"
     echo "$fingerprint" > "$stamp"
 fi
 

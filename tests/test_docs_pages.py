@@ -1,6 +1,8 @@
-"""The docs pages: the root conftest's page parser, the fence and page conventions, zh/en sync.
+"""The docs pages: the fence and page conventions, zh/en sync (the page parser itself, configured in
+the root conftest, is tested in tests/test_page_parser.py).
 
-Conventions checked here (docs/zh and docs/en, see /work/notes/page-conventions.md):
+Conventions checked here (docs/zh and docs/en; what a block and its output block promise is in
+conftest.py):
 
 - fences are tagged with one plain word from ALLOWED_FENCES; Python is exactly ```` ```python ````
   (```` ```py ````, ```` ```pycon ````, ```` ```python title="x" ````, ```` ``` python ````,
@@ -21,15 +23,13 @@ import ast
 import io
 import json
 import re
-import textwrap
 import tokenize
 from pathlib import Path
 
 import pytest
 import yaml
+from gdguide_site.page_parser import FENCES, PageParser, PythonBlock
 from sybil import Document
-
-from conftest import FENCES, PythonBlock, frameworks_imported, pages
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
@@ -79,10 +79,6 @@ def rel(path: Path) -> str:
 
 
 # --- reading pages -------------------------------------------------------------------------------
-
-
-def parse(path: Path) -> Document:
-    return pages.parse(path)
 
 
 def fences(text: str, path: str = "page.md") -> list[tuple[str, str]]:
@@ -145,323 +141,13 @@ def without_comments(code: str, lang: str) -> list[str]:
     return [line.rstrip() for line in code.splitlines() if line.strip()]
 
 
-def python_blocks(path: Path) -> list[PythonBlock]:
-    return [e.parsed for e in parse(path).examples() if isinstance(e.parsed, PythonBlock)]
+def python_blocks(parser: PageParser, path: Path) -> list[PythonBlock]:
+    return parser.python_blocks(path)
 
 
 def notebook_cells(path: Path, kind: str) -> list[str]:
     data = json.loads(path.read_text(encoding="utf-8"))
     return ["".join(c["source"]) for c in data["cells"] if c["cell_type"] == kind]
-
-
-# --- the page parser (root conftest) -------------------------------------------------------------
-
-
-def run_page(tmp_path: Path, text: str, name: str = "page.md") -> list[str]:
-    """Run a page through the parser; each example's outcome: "ok", "skip: ..." or the failure."""
-    path = tmp_path / name
-    path.write_text(textwrap.dedent(text), encoding="utf-8")
-    document = pages.parse(path)
-    pages.setup(document.namespace)  # as the pytest integration does for each page
-    outcomes = []
-    for example in document.examples():
-        try:
-            example.evaluate()
-        except pytest.skip.Exception as skipped:
-            outcomes.append(f"skip: {skipped.msg}")
-        except AssertionError as failure:
-            outcomes.append(str(failure))
-        else:
-            outcomes.append("ok")
-    return outcomes
-
-
-def test_output_block_must_equal_what_the_block_prints(tmp_path):
-    outcomes = run_page(
-        tmp_path,
-        """\
-        ```python
-        print(f"{1 / 3:.3f}")
-        ```
-
-        ```output
-        0.333
-        ```
-
-        ```python
-        print(f"{2 / 3:.3f}")
-        ```
-
-        ```output
-        0.667000
-        ```
-        """,
-    )
-    assert outcomes[0] == "ok"
-    assert "printed output differs" in outcomes[1] and "+0.667" in outcomes[1]
-
-
-def test_block_that_prints_without_output_block_fails(tmp_path):
-    [outcome] = run_page(
-        tmp_path,
-        """\
-        ```python
-        print("hello")
-        ```
-        """,
-    )
-    assert "no ```output block follows" in outcome
-
-
-def test_output_block_not_after_python_block_fails(tmp_path):
-    outcomes = run_page(
-        tmp_path,
-        """\
-        ```python
-        x = 1
-        ```
-
-        Some prose in between.
-
-        ```output
-        1
-        ```
-        """,
-    )
-    assert outcomes[0] == "ok"
-    assert "must directly follow" in outcomes[1]
-
-
-def test_blocks_of_a_page_share_one_namespace_in_order(tmp_path):
-    outcomes = run_page(
-        tmp_path,
-        """\
-        ```python
-        total = 2
-        ```
-
-        ```python
-        total += 3
-        print(total, __name__)
-        ```
-
-        ```output
-        5 __main__
-        ```
-        """,
-    )
-    assert outcomes == ["ok", "ok"]
-
-
-def test_each_page_starts_with_a_fresh_namespace(tmp_path):
-    run_page(
-        tmp_path,
-        """\
-        ```python
-        leaked = 1
-        ```
-        """,
-    )
-    [outcome] = run_page(
-        tmp_path,
-        """\
-        ```python
-        print("leaked" in globals())
-        ```
-
-        ```output
-        False
-        ```
-        """,
-        name="other-page.md",
-    )
-    assert outcome == "ok"
-
-
-def test_blocks_inside_content_tabs_run_and_are_checked(tmp_path):
-    outcomes = run_page(
-        tmp_path,
-        """\
-        === "NumPy"
-
-            ```python
-            print(1 + 1)
-            ```
-
-            ```output
-            2
-            ```
-
-        === "Wrong"
-
-            ```python
-            print(1 + 2)
-            ```
-
-            ```output
-            4
-            ```
-        """,
-    )
-    assert outcomes[0] == "ok"
-    assert "printed output differs" in outcomes[1]
-
-
-def test_not_run_admonition_skips_the_block_with_its_reason(tmp_path):
-    outcomes = run_page(
-        tmp_path,
-        """\
-        !!! not-run "not run here: needs 8 GPUs and torchrun"
-
-        ```python
-        raise SystemExit("would need GPUs")
-        ```
-
-        !!! not-run "not run here: needs 2 processes"
-
-        ```python
-        print("x")
-        ```
-
-        ```output
-        x
-        ```
-        """,
-    )
-    assert outcomes[0] == "skip: not run here: needs 8 GPUs and torchrun"
-    assert "cannot show an output block" in outcomes[1]
-
-
-def test_framework_blocks_skip_only_when_the_framework_is_missing(tmp_path, monkeypatch):
-    assert frameworks_imported("import torch.nn as nn\nfrom optax import clip\nimport numpy") == [
-        "optax",
-        "torch",
-    ]
-    import importlib.util
-
-    real_find_spec = importlib.util.find_spec
-    monkeypatch.setattr(
-        importlib.util,
-        "find_spec",
-        lambda name, *a: None if name == "torch" else real_find_spec(name, *a),
-    )
-    monkeypatch.delenv("CI", raising=False)
-    [outcome] = run_page(
-        tmp_path,
-        """\
-        ```python
-        import torch
-        ```
-        """,
-    )
-    assert outcome == "skip: needs torch (not installed)"
-
-
-FRAMEWORK_PAGE = """\
-    ```python
-    import numpy as np
-    ```
-
-    ```python
-    import torch
-    t = torch.ones(2)
-    ```
-
-    ```python
-    print(t.sum().item())
-    ```
-
-    ```output
-    2.0
-    ```
-    """
-
-
-def _without_torch(monkeypatch):
-    import importlib.util
-
-    real_find_spec = importlib.util.find_spec
-    monkeypatch.setattr(
-        importlib.util,
-        "find_spec",
-        lambda name, *a: None if name == "torch" else real_find_spec(name, *a),
-    )
-
-
-def test_blocks_after_a_skipped_framework_block_are_skipped_not_failed(tmp_path, monkeypatch):
-    _without_torch(monkeypatch)
-    monkeypatch.delenv("CI", raising=False)
-    outcomes = run_page(tmp_path, FRAMEWORK_PAGE)
-    assert outcomes == [
-        "ok",
-        "skip: needs torch (not installed)",
-        "skip: an earlier block of this page was skipped: needs torch (not installed)",
-    ]
-
-
-@pytest.mark.parametrize("ci", ["true", "1"])
-def test_missing_framework_fails_a_page_in_ci(tmp_path, monkeypatch, ci):
-    _without_torch(monkeypatch)
-    monkeypatch.setenv("CI", ci)
-    outcomes = run_page(tmp_path, FRAMEWORK_PAGE)
-    assert outcomes[0] == "ok"
-    assert "needs torch (not installed); CI must install them" in outcomes[1]
-    assert "an earlier block of this page could not run: needs torch" in outcomes[2]
-
-
-# The comparison is exact: every line, and whitespace, count. A check weakened to the first line
-# or made whitespace-insensitive fails these.
-@pytest.mark.parametrize(
-    ("code", "shown"),
-    [
-        ('print("a")\nprint("b")', "a\nc\n"),  # only the second line differs
-        ('print("a")\nprint("b")\nprint("c")', "a\nb\n"),  # a line missing at the end
-        ('print("a")', "a\nb\n"),  # a line too many
-        ('print("x  y")', "x y\n"),  # two spaces printed, one shown
-        ('print("x y ")', "x y\n"),  # trailing space printed
-        ('print("    x")', "x\n"),  # indentation printed
-        ('print("x")\nprint()', "x\n"),  # a blank line printed
-        ('print("x")', "x\n\n"),  # a blank line shown
-        ('print("a\\tb")', "a b\n"),  # a tab printed
-    ],
-)
-def test_output_comparison_checks_every_line_and_whitespace(tmp_path, code, shown):
-    fence_body = "\n".join("    " + line for line in code.split("\n"))
-    shown_body = "".join("    " + line + "\n" if line else "\n" for line in shown.split("\n")[:-1])
-    page = f"    ```python\n{fence_body}\n    ```\n\n    ```output\n{shown_body}    ```\n"
-    [outcome] = run_page(tmp_path, page)
-    assert "printed output differs" in outcome, (code, shown, outcome)
-
-
-def test_output_comparison_accepts_an_exact_multi_line_output(tmp_path):
-    [outcome] = run_page(
-        tmp_path,
-        """\
-        ```python
-        print("a")
-        print("  b  c")
-        print()
-        print("d")
-        ```
-
-        ```output
-        a
-          b  c
-
-        d
-        ```
-        """,
-    )
-    assert outcome == "ok"
-
-
-def test_a_failing_block_reports_the_page_line(tmp_path):
-    path = tmp_path / "page.md"
-    path.write_text("Text.\n\n```python\nx = 1\ny = x / 0\n```\n", encoding="utf-8")
-    [example] = pages.parse(path).examples()
-    with pytest.raises(ZeroDivisionError) as raised:
-        example.evaluate()
-    assert raised.traceback[-1].lineno + 1 == 5  # 1-based line of `y = x / 0` in page.md
 
 
 # --- conventions on every page -------------------------------------------------------------------
@@ -524,10 +210,10 @@ def test_no_code_fence_escapes_the_page_tests(path):
 
 
 @pytest.mark.parametrize("path", md_pages(), ids=rel)
-def test_every_python_fence_is_collected_by_the_page_parser(path):
+def test_every_python_fence_is_collected_by_the_page_parser(docs_page_parser, path):
     text = path.read_text(encoding="utf-8")
     written = len(re.findall(r"^[ \t]*```python[ \t]*$", text, re.MULTILINE))
-    assert len(python_blocks(path)) == written
+    assert len(python_blocks(docs_page_parser, path)) == written
 
 
 @pytest.mark.parametrize("path", md_pages() + notebooks(), ids=rel)
@@ -543,16 +229,16 @@ def test_every_heading_has_an_explicit_ascii_anchor(path):
     assert len(ids) == len(set(ids)), "anchors repeat within the page"
 
 
-def page_code(path: Path) -> str:
+def page_code(parser: PageParser, path: Path) -> str:
     if path.suffix == ".ipynb":
         return "\n".join(notebook_cells(path, "code"))
-    return "\n".join(block.source for block in python_blocks(path))
+    return "\n".join(block.source for block in python_blocks(parser, path))
 
 
 @pytest.mark.parametrize("path", md_pages() + notebooks(), ids=rel)
-def test_code_imports_numpy_as_np_and_gdguide_names_from_the_package(path):
+def test_code_imports_numpy_as_np_and_gdguide_names_from_the_package(docs_page_parser, path):
     problems = []
-    for node in ast.walk(ast.parse(page_code(path))):
+    for node in ast.walk(ast.parse(page_code(docs_page_parser, path))):
         if isinstance(node, ast.Import):
             for alias in node.names:
                 if alias.name == "numpy" and alias.asname != "np":
@@ -568,9 +254,9 @@ def test_code_imports_numpy_as_np_and_gdguide_names_from_the_package(path):
 
 
 @pytest.mark.parametrize("path", md_pages(), ids=rel)
-def test_not_run_notes_say_what_is_needed(path):
+def test_not_run_notes_say_what_is_needed(docs_page_parser, path):
     lang = path.relative_to(DOCS).parts[0]
-    for block in python_blocks(path):
+    for block in python_blocks(docs_page_parser, path):
         if block.not_run is not None:
             assert block.not_run.startswith(NOT_RUN_PREFIX[lang]), block.not_run
 
@@ -617,13 +303,14 @@ def test_zh_and_en_pages_have_the_same_formulas(name):
 
 
 @pytest.mark.parametrize("name", page_pairs(".md"))
-def test_zh_and_en_pages_have_the_same_code_and_outputs(name):
-    zh, en = (python_blocks(DOCS / lang / name) for lang in LANGS)
+def test_zh_and_en_pages_have_the_same_code_and_outputs(docs_page_parser, name):
+    zh, en = (python_blocks(docs_page_parser, DOCS / lang / name) for lang in LANGS)
     assert [without_comments(b.source, "zh") for b in zh] == [
         without_comments(b.source, "en") for b in en
     ]
     assert [b.output for b in zh] == [b.output for b in en]
     assert [b.not_run is None for b in zh] == [b.not_run is None for b in en]
+    assert [b.solution is None for b in zh] == [b.solution is None for b in en]
 
 
 @pytest.mark.parametrize("name", page_pairs(".ipynb"))

@@ -281,16 +281,11 @@ def test_input_sensitivity_figure_orders_sample_exact_and_bound():
     assert bound[-1] > 10 * exact[-1]
 
 
-# --- scripts/make_figures.py -------------------------------------------------------------------
+# --- gdguide_site/figures.py (scripts/make_figures.py) -----------------------------------------
 
 
 def load_make_figures():
-    spec = importlib.util.spec_from_file_location(
-        "make_figures", ROOT / "scripts" / "make_figures.py"
-    )
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return importlib.import_module("gdguide_site.figures")
 
 
 def test_make_figures_registry_draws_every_figure_function():

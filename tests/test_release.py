@@ -25,6 +25,7 @@ from importlib import metadata
 from pathlib import Path
 
 import pytest
+from gdguide_site.release import released_wheel, wheel_name
 
 import gdguide
 
@@ -151,6 +152,7 @@ def test_build_makes_an_sdist_and_a_wheel_that_twine_accepts(tmp_path):
 RUN_IN_FRESH_VENV = r"""
 import contextlib, doctest, importlib, io, json, pkgutil, sys
 import gdguide
+from gdguide_site.release import released_wheel, wheel_name
 
 pages = json.loads(sys.stdin.read())
 printed = {}
@@ -217,3 +219,17 @@ def test_served_wheel_in_a_fresh_environment_runs_the_home_page_and_docstring_ex
     # Every public module has examples (doctest counts each `>>>` line).
     assert all(tried > 0 for tried in attempted.values()), attempted
     assert set(attempted) >= {"clipping", "descent", "optimizers", "stability", "nets"}
+
+
+def test_released_wheel_must_be_the_built_versions_file(tmp_path, monkeypatch):
+    wheel = tmp_path / wheel_name("1.2.3")
+    wheel.write_bytes(b"PK")
+    monkeypatch.setenv("GDGUIDE_WHEEL", str(wheel))
+    assert released_wheel("1.2.3") == wheel
+    with pytest.raises(ValueError, match="GDGUIDE_WHEEL"):
+        released_wheel("1.2.4")  # another version's file
+    monkeypatch.setenv("GDGUIDE_WHEEL", str(tmp_path / wheel_name("9.9.9")))
+    with pytest.raises(ValueError, match="GDGUIDE_WHEEL"):
+        released_wheel("9.9.9")  # no such file
+    monkeypatch.delenv("GDGUIDE_WHEEL")
+    assert released_wheel("1.2.3") is None

@@ -12,11 +12,9 @@
 from __future__ import annotations
 
 import functools
-import importlib
 import json
 import posixpath
 import re
-import sys
 import threading
 from html.parser import HTMLParser
 from http.server import ThreadingHTTPServer
@@ -26,6 +24,7 @@ from urllib.parse import urlsplit
 from urllib.request import urlopen
 
 import pytest
+from gdguide_site.serve import SiteHandler
 
 import gdguide
 
@@ -361,13 +360,6 @@ def test_cross_references_resolve_to_the_same_language_api_page(built_site, lang
     assert "gdguide.clipping.clip_by_global_norm" in api_page_ids(site)["api/clipping/"]
 
 
-def load_serve_site():
-    scripts = str(ROOT / "scripts")
-    if scripts not in sys.path:
-        sys.path.insert(0, scripts)  # serve_site imports build_site from its own folder
-    return importlib.import_module("serve_site")
-
-
 def fetch(url: str) -> tuple[int, str]:
     try:
         with urlopen(url, timeout=10) as answer:
@@ -377,7 +369,7 @@ def fetch(url: str) -> tuple[int, str]:
 
 
 def test_serve_script_serves_both_languages_and_their_404_pages(built_site):
-    handler = functools.partial(load_serve_site().SiteHandler, directory=str(built_site))
+    handler = functools.partial(SiteHandler, directory=str(built_site))
     with ThreadingHTTPServer(("127.0.0.1", 0), handler) as server:
         threading.Thread(target=server.serve_forever, daemon=True).start()
         base = f"http://127.0.0.1:{server.server_port}"

@@ -10,16 +10,15 @@ so the theme copies them into each language's build; nothing is loaded from anot
 
 from __future__ import annotations
 
+from gdguide_site.links import link_in_head
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.structure.pages import Page
+
 MARKER = "data-gdguide-explorer="
 
 
-def on_post_page(output, page, config):
+def on_post_page(output: str, page: Page, config: MkDocsConfig) -> str:
     """Link the explorer's stylesheet and script from pages that contain an explorer."""
     if MARKER not in output:
         return output
-    base = "../" * page.url.count("/")
-    tags = (
-        f'<link rel="stylesheet" href="{base}assets/css/explorer.css">\n'
-        f'<script type="module" src="{base}assets/js/explorer.js"></script>\n'
-    )
-    return output.replace("</head>", f"{tags}</head>", 1)
+    return link_in_head(output, page, config, "assets/css/explorer.css", "assets/js/explorer.js")

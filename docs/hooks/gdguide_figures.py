@@ -1,10 +1,9 @@
-"""MkDocs hook: draw the pages' figures before the build reads the docs.
+"""MkDocs hook: the pages' figures, drawn by the build as generated files.
 
-`scripts/make_figures.py` (owned with `gdguide.plotting`) writes every figure as SVG, labelled in
-one language, into `docs/<lang>/figures/`. The figures are generated, never committed
-(`.gitignore`), so a page can never show a stale one: each build (`mkdocs build -f mkdocs.yml`
-or `-f mkdocs.en.yml`, and so scripts/build_site.py) redraws them in its own language from
-`gdguide`'s current code, before the files are collected (`on_pre_build`).
+`gdguide_site/figures.py` (owned with `gdguide.plotting`) draws every figure as SVG, labelled in
+the build's language (`extra.gdguide.lang`). Each build adds them to its files as
+`figures/<name>.svg` (MkDocs 1.6 `File.generated`, in `on_files`), so a page can never show a
+stale figure, and a build never writes into docs/.
 
 In the pages (`on_page_content`), each figure's `<img>` becomes `figure_markup.linked_image`: its
 size from the SVG, lazy loading, and a link to the figure file.
@@ -12,42 +11,45 @@ size from the SVG, lazy loading, and a link to the figure file.
 
 from __future__ import annotations
 
-import importlib.util
 import logging
 import re
-import sys
 import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).parent))
-from figure_markup import linked_image  # noqa: E402
+from gdguide_site.figure_markup import linked_image
+from gdguide_site.figures import FIGURES, figure_svg
+from gdguide_site.options import site_options
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.structure.files import File, Files
+from mkdocs.structure.pages import Page
 
 log = logging.getLogger("mkdocs.hooks.gdguide_figures")
-SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "make_figures.py"
+FOLDER = "figures"
 # Python-Markdown's output for `![alt](../figures/name.svg)`.
 FIGURE = re.compile(
     r'<img alt="(?P<alt>[^"]*)" src="(?P<src>[^"]*figures/(?P<name>[\w.-]+\.svg))" ?/?>'
 )
 
 
-def on_pre_build(config):
-    """Write this language's figures into `<docs_dir>/figures`."""
-    if not SCRIPT.is_file():
-        return
-    spec = importlib.util.spec_from_file_location("make_figures", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    lang = config.extra["gdguide"]["lang"]
+def on_files(files: Files, config: MkDocsConfig) -> Files:
+    """Add this language's figures to the build's files as `figures/<name>.svg`."""
+    lang = site_options(config).lang
     start = time.perf_counter()
-    seconds = module.make_figures(lang, Path(config.docs_dir) / "figures")
-    log.info("figures: %d (%s) in %.1f s", len(seconds), lang, time.perf_counter() - start)
+    for name in FIGURES:
+        uri = f"{FOLDER}/{name}.svg"
+        old = files.get_file_from_path(uri)
+        if old is not None:  # written into docs/ by a build before figures were generated files
+            log.info("figures: %s in docs/ is ignored (delete it): the build draws it", uri)
+            files.remove(old)
+        files.append(File.generated(config, uri, content=figure_svg(name, lang)))
+    log.info("figures: %d (%s) in %.1f s", len(FIGURES), lang, time.perf_counter() - start)
+    return files
 
 
-def on_page_content(html, page, config, files):
+def on_page_content(html: str, page: Page, config: MkDocsConfig, files: Files) -> str:
     """Give each figure its size, lazy loading and a link to the figure file."""
 
     def replace(match: re.Match) -> str:
-        data = (Path(config.docs_dir) / "figures" / match["name"]).read_bytes()
+        data = files.get_file_from_path(f"{FOLDER}/{match['name']}").content_bytes
         return linked_image(match["src"], match["alt"], data)
 
     return FIGURE.sub(replace, html)

@@ -4,14 +4,15 @@ r"""MkDocs hook: render all math to HTML at build time with KaTeX (no math JavaS
 `<div class="arithmatex">\[...\]</div>` in pages and in mkdocstrings' docstrings;
 `gdguide_notebooks.py` wraps notebook math the same way. After each page is rendered (and after
 the search index has taken its text, which keeps the TeX source), every formula of the page goes
-to one long-lived `node docs/hooks/katex_render.mjs` process per build; KaTeX comes from the npm
+to one long-lived `node gdguide_site/katex_render.mjs` process per build; KaTeX comes from the npm
 lockfile (`npm ci`). A TeX error or a KaTeX strict-mode finding is a warning, so
 `mkdocs build --strict` fails on it. Pages with math link `assets/katex/katex.min.css`; the CSS
 (font-display: swap, woff2 fonts only) and its fonts are copied into the site after the build.
 
-Each font file is subset to the characters this build's formulas draw with it (`katex_fonts.py`
-works out which file draws what from KaTeX's CSS; fontTools writes the woff2, which needs
-`brotli`): a page with bold vectors and AMS symbols used to fetch 50 kB of glyphs it never drew.
+Each font file is subset to the characters this build's formulas draw with it
+(`gdguide_site/katex_fonts.py` works out which file draws what from KaTeX's CSS; fontTools writes
+the woff2, which needs `brotli`): a page with bold vectors and AMS symbols used to fetch 50 kB of
+glyphs it never drew.
 Hinting is dropped (browsers on phones and macOS ignore it). Subsets are cached in
 `build/katex-fonts/` by content hash.
 """
@@ -26,18 +27,19 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 from pathlib import Path
-from urllib.parse import urlsplit
 
-sys.path.insert(0, str(Path(__file__).parent))
-from katex_fonts import FontMap  # noqa: E402
+import gdguide_site
+from gdguide_site.katex_fonts import FontMap
+from gdguide_site.links import link_in_head
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.structure.pages import Page
 
 log = logging.getLogger("mkdocs.hooks.gdguide_katex")
 
 ROOT = Path(__file__).resolve().parents[2]
 KATEX_DIR = ROOT / "node_modules" / "katex"
-RENDERER = Path(__file__).with_name("katex_render.mjs")
+RENDERER = Path(gdguide_site.__file__).with_name("katex_render.mjs")
 CSS_PATH = "assets/katex/katex.min.css"
 FONT_CACHE = ROOT / "build" / "katex-fonts"
 # Characters KaTeX's CSS draws itself, in KaTeX_Main (equation numbers: `"(" counter(...) ")"`).
@@ -138,22 +140,17 @@ def count_characters(rendered: str) -> None:
         _drawn.setdefault(font, set()).update(characters)
 
 
-def on_pre_build(config):
+def on_pre_build(config: MkDocsConfig) -> None:
     """Start each build (and each `mkdocs serve` rebuild) with no characters counted."""
     _drawn.clear()
     _seen.clear()
 
 
-def on_post_page(output, page, config):
+def on_post_page(output: str, page: Page, config: MkDocsConfig) -> str:
     """Render the page's math; link KaTeX's CSS from pages that have math."""
     output, count = render_math(output, page.file.src_uri)
     if count:
-        if page.url.endswith("404.html"):  # served at any path
-            base = urlsplit(config.site_url or "/").path
-        else:
-            base = "../" * page.url.count("/")
-        link = f'<link rel="stylesheet" href="{base}{CSS_PATH}">'
-        output = output.replace("</head>", f"{link}\n</head>", 1)
+        output = link_in_head(output, page, config, CSS_PATH)
     return output
 
 
@@ -190,7 +187,7 @@ def subset_font(source: Path, target: Path, characters: set[str]) -> None:
     shutil.copyfile(cached, target)
 
 
-def on_post_build(config):
+def on_post_build(config: MkDocsConfig) -> None:
     """Stop node; copy KaTeX's CSS and its woff2 fonts, subset to this build's formulas."""
     global _renderer
     if _renderer is not None:
@@ -204,7 +201,7 @@ def on_post_build(config):
         subset_font(font, target / "fonts" / font.name, characters)
 
 
-def on_build_error(error):
+def on_build_error(error: Exception) -> None:
     """Do not leave node running after a failed build."""
     global _renderer
     if _renderer is not None:

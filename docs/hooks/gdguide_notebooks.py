@@ -27,13 +27,15 @@ import hashlib
 import html
 import logging
 import re
-import sys
 from pathlib import Path
 
+from gdguide_site.figure_markup import linked_image
+from gdguide_site.links import link_in_head
+from gdguide_site.options import site_options
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.structure.files import Files
+from mkdocs.structure.pages import Page
 from mkdocs.structure.toc import get_toc
-
-sys.path.insert(0, str(Path(__file__).parent))
-from figure_markup import linked_image  # noqa: E402
 
 log = logging.getLogger("mkdocs.hooks.gdguide_notebooks")
 
@@ -79,7 +81,7 @@ IMAGE = re.compile(
 )
 
 
-def is_notebook(page) -> bool:
+def is_notebook(page: Page) -> bool:
     """Whether the page is a notebook rendered by mkdocs-jupyter."""
     return page.file.src_uri.endswith(".ipynb")
 
@@ -93,7 +95,7 @@ def wrap_math(cell_html: str) -> str:
     return "".join(pieces)
 
 
-def anchor_headings(content: str, page) -> str:
+def anchor_headings(content: str, page: Page) -> str:
     """Give notebook headings their explicit `{ #anchor }` ids, as on Markdown pages.
 
     The page's title (first h1) and table of contents are set from them.
@@ -130,7 +132,7 @@ def anchor_headings(content: str, page) -> str:
     return content
 
 
-def extract_images(content: str, page, alt: str) -> str:
+def extract_images(content: str, page: Page, alt: str) -> str:
     """Write base64 figures to files next to the page's HTML; point `<img>` at them, linked."""
     out_dir = Path(page.file.abs_dest_path).parent
     stem = Path(page.file.src_uri).stem
@@ -146,11 +148,11 @@ def extract_images(content: str, page, alt: str) -> str:
     return IMAGE.sub(replace, content)
 
 
-def on_page_content(content, page, config, files):
+def on_page_content(content: str, page: Page, config: MkDocsConfig, files: Files) -> str:
     """Clean a notebook page's HTML before the search index and the template see it."""
     if not is_notebook(page):
         return content
-    options = config.extra["gdguide"]
+    options = site_options(config)
     content = STRIP.sub("", content)
     content = COPY_WIDGET.sub("", content)
     # nbconvert's cell ids ("cell-id=setup") are not valid in a CSS selector: Material's copy
@@ -167,19 +169,17 @@ def on_page_content(content, page, config, files):
     )
     content = MARKDOWN_CELL.sub(lambda m: m[1] + wrap_math(m[2]) + m[3], content)
     content = anchor_headings(content, page)
-    content = extract_images(content, page, options["figure_alt"])
+    content = extract_images(content, page, options.figure_alt)
     source = Path(page.file.src_uri).name
     download = (
         f'<p class="gdguide-notebook-download"><a href="{source}" download>'
-        f"{html.escape(options['notebook_download'])}</a></p>"
+        f"{html.escape(options.notebook_download)}</a></p>"
     )
     return download + content
 
 
-def on_post_page(output, page, config):
+def on_post_page(output: str, page: Page, config: MkDocsConfig) -> str:
     """Link the small notebook stylesheet from notebook pages only."""
     if not is_notebook(page):
         return output
-    depth = "../" * page.url.count("/")
-    link = f'<link rel="stylesheet" href="{depth}assets/css/notebook.css">'
-    return output.replace("</head>", f"{link}\n</head>", 1)
+    return link_in_head(output, page, config, "assets/css/notebook.css")

@@ -14,11 +14,13 @@ import logging
 import re
 from pathlib import Path
 
+from mkdocs.config.defaults import MkDocsConfig
+
 log = logging.getLogger("mkdocs.hooks.gdguide_search")
 CODE_BLOCK = re.compile(r"<pre\b.*?</pre>", re.DOTALL)
 
 
-def on_post_build(config):
+def on_post_build(config: MkDocsConfig) -> None:
     """Rewrite this build's search index without code blocks."""
     path = Path(config.site_dir) / "search" / "search_index.json"
     if not path.is_file():

@@ -1,26 +1,19 @@
 """Fixtures shared by the browser tests: the built site served on 127.0.0.1, and one Chromium.
 
 Test modules import the fixtures they use (`from browser_support import browser, site_url`).
-Chromium is launched as scripts/chromium.py says (no calls to outside hosts).
+Chromium is launched as gdguide_site/chromium.py says (no calls to outside hosts).
 """
 
 from __future__ import annotations
 
 import functools
 import os
-import sys
 import threading
 from http.server import ThreadingHTTPServer
-from pathlib import Path
 
 import pytest
-
-ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "scripts"))
-from chromium import START_EXPLORERS, launch_options  # noqa: E402, F401 (START_EXPLORERS: for the tests)
-from serve_site import SiteHandler  # noqa: E402
-
-sys.path.remove(str(ROOT / "scripts"))
+from gdguide_site.chromium import START_EXPLORERS, launch_options  # noqa: F401 (START_EXPLORERS: for the tests)
+from gdguide_site.serve import SiteHandler
 
 if os.environ.get("CI"):  # never skipped in CI: a missing playwright is an error there
     import playwright.sync_api as playwright_api

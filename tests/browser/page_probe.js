@@ -1,4 +1,4 @@
-// What the browser tests read off a loaded page (tests/browser/conftest.py evaluates this once per
+// What the browser tests read off a loaded page (tests/browser/test_browser_site.py evaluates this once per
 // page, before the search dialog or anything else changes the DOM). Returns plain JSON.
 async () => {
   const HAN = /[\u3400-\u9fff\uf900-\ufaff]/;
@@ -29,11 +29,21 @@ async () => {
     },
   });
   const rawMath = [];
-  const RAW = /\\\(|\\\)|\\\[|\\\]|\$\$|\$[^$\s][^$]*?[^\\\s]\$|\\(?:frac|sum|alpha|lambda|theta|nabla|mathbf|operatorname)\b/;
+  const RAW =
+    /\\\(|\\\)|\\\[|\\\]|\$\$|\$[^$\s][^$]*?[^\\\s]\$|\\(?:frac|sum|alpha|lambda|theta|nabla|mathbf|operatorname)\b/;
   for (let node = walker.nextNode(); node; node = walker.nextNode()) {
     const match = node.data.match(RAW);
     if (match) rawMath.push(node.data.trim().slice(0, 120));
   }
+
+  // Exercise solutions: details blocks whose summary is exactly 解答 (zh) or Solution (en).
+  const solutions = [...document.querySelectorAll("details")].filter((d) =>
+    ["解答", "Solution"].includes(d.querySelector(":scope > summary")?.textContent.trim()),
+  );
+  const solutionNumber = (div) => {
+    const index = solutions.findIndex((d) => d.contains(div));
+    return index < 0 ? null : index;
+  };
 
   // Code blocks: language (pymdownx.highlight's `language-*` class), token spans, token colours.
   const blocks = [...document.querySelectorAll("div.highlight")]
@@ -44,7 +54,7 @@ async () => {
       const base = getComputedStyle(code).color;
       const tokens = [...code.querySelectorAll("span[class]")];
       const coloured = tokens.filter((span) => getComputedStyle(span).color !== base).length;
-      let previous = div.previousElementSibling;
+      const previous = div.previousElementSibling;
       const next = div.nextElementSibling;
       return {
         id: code.parentElement.id,
@@ -52,11 +62,11 @@ async () => {
         text: code.textContent,
         tokens: tokens.length,
         coloured,
-        notRun: Boolean(previous && previous.matches(".admonition.not-run, details.not-run")),
-        output:
-          next && next.matches("div.highlight.language-output")
-            ? next.querySelector("code").textContent
-            : null,
+        notRun: Boolean(previous?.matches(".admonition.not-run, details.not-run")),
+        output: next?.matches("div.highlight.language-output") ? next.querySelector("code").textContent : null,
+        // An exercise solution (a details block titled exactly 解答 / Solution): its number on the
+        // page, or null. Its blocks run on their own, not with the page's.
+        solution: solutionNumber(div),
         notebook: Boolean(div.closest(".jp-Cell")),
         hasCopyButton: Boolean(div.querySelector(".md-code__button[data-md-type=copy]")),
       };
@@ -66,21 +76,19 @@ async () => {
   const cells = [...document.querySelectorAll(".jp-Cell.jp-CodeCell")]
     .filter((cell) => !cell.parentElement.closest(".jp-Cell")) // nbconvert nests a second one
     .map((cell) => ({
-    hasInput: Boolean(cell.querySelector(".language-python.highlight code")),
-    streams: [...cell.querySelectorAll(".jp-OutputArea-output")]
-      .filter((o) => !o.matches(".jp-OutputArea-executeResult") && o.matches(".jp-RenderedText"))
-      .map((o) => (o.querySelector("pre") || o).textContent),
-    results: [...cell.querySelectorAll(".jp-OutputArea-output.jp-OutputArea-executeResult")].map(
-      (o) => ({
+      hasInput: Boolean(cell.querySelector(".language-python.highlight code")),
+      streams: [...cell.querySelectorAll(".jp-OutputArea-output")]
+        .filter((o) => !o.matches(".jp-OutputArea-executeResult") && o.matches(".jp-RenderedText"))
+        .map((o) => (o.querySelector("pre") || o).textContent),
+      results: [...cell.querySelectorAll(".jp-OutputArea-output.jp-OutputArea-executeResult")].map((o) => ({
         mime: o.getAttribute("data-mime-type"),
         svg: Boolean(o.querySelector("svg")),
         img: Boolean(o.querySelector("img")),
         width: Math.round(o.getBoundingClientRect().width),
         height: Math.round(o.getBoundingClientRect().height),
         text: o.textContent.slice(0, 200),
-      }),
-    ),
-  }));
+      })),
+    }));
 
   // Math fonts: the characters each KaTeX family/weight/style draws (the font subsets must have
   // every one; the cascade here is the browser's own, not the build's reading of KaTeX's CSS).
@@ -91,7 +99,7 @@ async () => {
       const style = getComputedStyle(node.parentElement);
       const family = style.fontFamily.split(",")[0].replace(/["']/g, "").trim();
       const key = [family, style.fontWeight, style.fontStyle].join("|");
-      mathFonts[key] = (mathFonts[key] || new Set());
+      mathFonts[key] = mathFonts[key] || new Set();
       for (const character of node.data) mathFonts[key].add(character);
     }
   }
@@ -105,12 +113,11 @@ async () => {
     rawMath,
     katex: document.querySelectorAll(".katex").length,
     katexDisplay: document.querySelectorAll(".katex-display").length,
-    mathFonts: Object.fromEntries(
-      Object.entries(mathFonts).map(([key, set]) => [key, [...set].sort().join("")]),
-    ),
+    mathFonts: Object.fromEntries(Object.entries(mathFonts).map(([key, set]) => [key, [...set].sort().join("")])),
     katexCss: [...document.styleSheets].some((s) => (s.href || "").endsWith("katex/katex.min.css")),
     blocks,
     cells,
+    // biome-ignore lint/performance/useDomNodeTextContent: what a reader sees, not hidden text
     notebookJson: document.body.innerText.includes('"cell_type"'),
     images: images.map((img) => ({
       src: img.getAttribute("src"),
@@ -121,7 +128,7 @@ async () => {
       hasHan: HAN.test(img.getAttribute("alt") || ""),
     })),
     inlineSvgFigures: [...document.querySelectorAll(".jp-OutputArea-output svg")].map((svg) => ({
-      label: svg.getAttribute("aria-label") || (svg.querySelector("title") || {}).textContent || "",
+      label: svg.getAttribute("aria-label") || svg.querySelector("title")?.textContent || "",
       role: svg.getAttribute("role"),
     })),
   };

@@ -2,12 +2,15 @@
 
     python run_blocks.py < blocks.json > results.json
 
-Input: `{"blocks": [{"code": str, "notebook": bool}, ...]}`. All blocks share one namespace that
-starts as a fresh script's (`__name__ == "__main__"`). Output, one entry per block: what it printed
-(`stdout`), for a notebook cell the kind of value its last expression shows (`result`: `null`,
-`"figure"` for an object with an SVG/PNG representation, else `"text"`), and `error` (a traceback;
-the blocks after a failing one still run). A block whose framework import is missing reports
-`missing` instead of running.
+Input: `{"blocks": [{"code": str, "notebook": bool, "solution": int | None}, ...]}`. The page's
+blocks (`solution` null) share one namespace that starts as a fresh script's
+(`__name__ == "__main__"`); the blocks of each exercise solution (`solution` its number on the
+page) share a fresh namespace of their own, as a reader runs a solution on its own.
+
+Output, one entry per block: what it printed (`stdout`), for a notebook cell the kind of value its
+last expression shows (`result`: `null`, `"figure"` for an object with an SVG/PNG representation,
+else `"text"`), and `error` (a traceback; the blocks after a failing one still run). A block whose
+framework import is missing reports `missing` instead of running.
 """
 
 from __future__ import annotations
@@ -64,8 +67,11 @@ def run(block: dict, namespace: dict, number: int) -> dict:
 
 def main() -> None:
     blocks = json.load(sys.stdin)["blocks"]
-    namespace: dict = {"__name__": "__main__"}
-    results = [run(block, namespace, number) for number, block in enumerate(blocks, 1)]
+    namespaces: dict[int | None, dict] = {}
+    results = [
+        run(block, namespaces.setdefault(block.get("solution"), {"__name__": "__main__"}), number)
+        for number, block in enumerate(blocks, 1)
+    ]
     sys.stdout.write(json.dumps(results))
 
 

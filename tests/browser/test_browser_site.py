@@ -8,9 +8,10 @@ every code block's copy button and reads the system clipboard, runs axe-core
 (node_modules/axe-core, pinned in package.json) and saves screenshots to build/screenshots/
 (`desktop/`: the first screen at 1280x800; `phone/`: the full page at 390x844). The Python blocks
 copied from a page run in order in a fresh `python` (tests/browser/run_blocks.py) in a background
-thread while the walk goes on.
+thread while the walk goes on; the blocks of an exercise solution (a details block titled 解答 /
+Solution) are left out of the page's run and each solution runs in a namespace of its own.
 
-Which Chromium, and how it is started: scripts/chromium.py (fixtures in browser_support.py).
+Which Chromium, and how it is started: gdguide_site/chromium.py (fixtures in browser_support.py).
 """
 
 from __future__ import annotations
@@ -32,14 +33,9 @@ from pathlib import Path
 
 import pytest
 from browser_support import START_EXPLORERS, browser, playwright_api, site_url  # noqa: F401 (fixtures)
+from gdguide_site.katex_fonts import Font, FontMap
+from gdguide_site.page_parser import FENCES, PageParser
 from sybil import Document
-
-from conftest import FENCES, PythonBlock, pages
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "docs" / "hooks"))
-from katex_fonts import Font, FontMap  # noqa: E402
-
-sys.path.pop(0)
 
 pytestmark = pytest.mark.slow
 
@@ -127,16 +123,12 @@ def source_formulas(page: SitePage) -> int:
     return len(DISPLAY_MATH.findall(text)) + len(INLINE_MATH.findall(DISPLAY_MATH.sub(" ", text)))
 
 
-def source_python_blocks(page: SitePage) -> list[str]:
+def source_python_blocks(parser: PageParser, page: SitePage) -> list[str]:
     """The page's Python code as written in its source, in page order."""
     if page.source.suffix == ".ipynb":
         cells = json.loads(page.source.read_text(encoding="utf-8"))["cells"]
         return ["".join(c["source"]) for c in cells if c["cell_type"] == "code"]
-    return [
-        e.parsed.source
-        for e in pages.parse(page.source).examples()
-        if isinstance(e.parsed, PythonBlock)
-    ]
+    return [block.source for block in parser.python_blocks(page.source)]
 
 
 # --- browser, server, walk -----------------------------------------------------------------------
@@ -356,7 +348,7 @@ def inspect(page, visit: Visit, runner: ThreadPoolExecutor) -> None:
             visit.clicked_copy = (python[0]["id"], page.evaluate("navigator.clipboard.readText()"))
             visit.copies = page.evaluate(COPY_ALL, [b["id"] for b in python])
         blocks = [
-            {"code": visit.copies[b["id"]], "notebook": b["notebook"]}
+            {"code": visit.copies[b["id"]], "notebook": b["notebook"], "solution": b["solution"]}
             for b in python
             if not b["notRun"]
         ]
@@ -527,7 +519,7 @@ def katex_font_map(css: Path) -> FontMap:
 
 @pytest.mark.parametrize("page", PAGES, ids=page_ids)
 def test_math_fonts_have_a_glyph_for_every_character_the_page_draws(visit_of, page, built_site):
-    # The build subsets KaTeX's fonts to what its formulas draw (docs/hooks/katex_fonts.py); a
+    # The build subsets KaTeX's fonts to what its formulas draw (gdguide_site/katex_fonts.py); a
     # glyph missing there would silently come from a fallback font. The browser says which
     # family/weight/style draws each character; CSS font matching names the file.
     assets = built_site / ("en/" if page.lang == "en" else "") / "assets" / "katex"
@@ -556,10 +548,10 @@ def test_code_blocks_are_highlighted(visit_of, page):
 
 
 @pytest.mark.parametrize("page", CODE_PAGES, ids=page_ids)
-def test_copy_button_copies_exactly_the_blocks_code(visit_of, page):
+def test_copy_button_copies_exactly_the_blocks_code(visit_of, docs_page_parser, page):
     visit = visit_of(page)
     shown = visit.python_blocks()
-    written = [code.rstrip() for code in source_python_blocks(page)]
+    written = [code.rstrip() for code in source_python_blocks(docs_page_parser, page)]
     assert [b["hasCopyButton"] for b in shown] == [True] * len(shown), "blocks without copy button"
     assert [visit.copies.get(b["id"]) for b in shown] == written
     if shown:
@@ -615,11 +607,11 @@ def test_language_switch_goes_to_the_same_page_and_back(walk, visit_of, page):
 
 
 @pytest.mark.parametrize("page", [p for p in PAGES if p.kind == "notebook"], ids=page_ids)
-def test_notebook_page_shows_rendered_cells_and_figures(visit_of, page):
+def test_notebook_page_shows_rendered_cells_and_figures(visit_of, docs_page_parser, page):
     probe = visit_of(page).probe
     assert not probe["notebookJson"], "raw notebook JSON on the page"
     cells = probe["cells"]
-    code_cells = len(source_python_blocks(page))
+    code_cells = len(source_python_blocks(docs_page_parser, page))
     assert len(cells) == code_cells and all(c["hasInput"] for c in cells), "code cells shown"
     figures = [r for c in cells for r in c["results"] if r["svg"] or r["img"]]
     assert figures, "no figure on the notebook page"

@@ -9,7 +9,8 @@
 - No request leaves 127.0.0.1 (every other request is aborted and reported).
 
 The site is built once per session (the `built_site` fixture of the root conftest) and served on
-a random port of 127.0.0.1; Chromium is started as scripts/chromium.py says (browser_support.py).
+a random port of 127.0.0.1; Chromium is started as gdguide_site/chromium.py says
+(browser_support.py).
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@
 // numpy hands some operations to OpenBLAS, whose x86-64 kernels use fused multiply-adds:
 //   - the 2-element dot product inside ClipByNorm's norm is fma(g1, g1, g0 * g0);
 //   - the regression gradient's X^T r is a chain of fmas (orders below, measured with numpy 2.4 +
-//     OpenBLAS on AVX2/AVX-512 CPUs and checked by tests/test_explorer_browser.py).
+//     OpenBLAS on AVX2/AVX-512 CPUs and checked by tests/browser/test_explorer_browser.py).
 // JavaScript has no fma, so `fma` below computes the exactly rounded a * b + c in software
 // (Boldo & Melquiond's emulation with rounding to odd; an exact BigInt path outside its range).
 // Integer powers (x**3, w**50, w**49) are correctly rounded here; numpy's power may be off by one
@@ -17,7 +17,7 @@ const SPLITTER = 134217729; // 2**27 + 1 (Dekker)
 function twoSum(a, b) {
   const s = a + b;
   const bb = s - a;
-  return [s, (a - (s - bb)) + (b - bb)];
+  return [s, a - (s - bb) + (b - bb)];
 }
 
 function split(a) {
@@ -30,7 +30,7 @@ function twoProd(a, b) {
   const p = a * b;
   const [ah, al] = split(a);
   const [bh, bl] = split(b);
-  return [p, ((ah * bh - p) + ah * bl + al * bh) + al * bl];
+  return [p, ah * bh - p + ah * bl + al * bh + al * bl];
 }
 
 /** a + b rounded to odd (the neighbour with an odd last bit when the sum is inexact). */
@@ -39,7 +39,7 @@ function addRoundToOdd(a, b) {
   if (e === 0) return s;
   F64[0] = s;
   if (U32[0] & 1) return s;
-  if ((e > 0) === (s > 0)) {
+  if (e > 0 === s > 0) {
     U32[0] += 1; // even low word: no carry
   } else if (U32[0] === 0) {
     U32[0] = 0xffffffff;
@@ -149,7 +149,7 @@ const TWO_M960 = 2 ** -960;
 
 /** x**n for an integer n >= 1, correctly rounded (double-double binary powering). */
 export function ipow(x, n) {
-  const rough = Math.pow(x, n);
+  const rough = x ** n;
   const m = Math.abs(rough);
   if (!Number.isFinite(x) || x === 0 || !(m < TWO_960 && m > TWO_M960) || Math.abs(x) > TWO_450) {
     return rough;

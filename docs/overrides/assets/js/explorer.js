@@ -179,7 +179,9 @@ function slider(parent, { key, label, min, max, step, value, toValue = (v) => v,
             return tick;
           }),
       );
-      hint.textContent = list.length ? `${TEXT.marks} ${list.map((m) => `${m.label} = ${fmt(m.value, 5)}`).join("; ")}` : "";
+      hint.textContent = list.length
+        ? `${TEXT.marks} ${list.map((m) => `${m.label} = ${fmt(m.value, 5)}`).join("; ")}`
+        : "";
       hint.hidden = !list.length;
     },
   };
@@ -227,12 +229,14 @@ const esc = (s) => String(s).replace(/&/g, "&amp;").replace(/</g, "&lt;");
 function axes(box, xTicks, yTicks, xLabel, yLabel) {
   const { x0, x1, y0, y1, sx, sy } = box;
   let out = `<rect x="${x0}" y="${y1}" width="${x1 - x0}" height="${y0 - y1}" class="gx-frame"/>`;
-  for (const [v, t] of xTicks) out += `<text x="${sx(v)}" y="${y0 + 13}" class="gx-tick-label" text-anchor="middle">${esc(t)}</text>`;
+  for (const [v, t] of xTicks)
+    out += `<text x="${sx(v)}" y="${y0 + 13}" class="gx-tick-label" text-anchor="middle">${esc(t)}</text>`;
   for (const [v, t] of yTicks) {
     out += `<line x1="${x0}" x2="${x1}" y1="${sy(v)}" y2="${sy(v)}" class="gx-grid"/>`;
     out += `<text x="${x0 - 3}" y="${sy(v) + 3}" class="gx-tick-label" text-anchor="end">${esc(t)}</text>`;
   }
-  if (xLabel) out += `<text x="${(x0 + x1) / 2}" y="${y0 + 26}" class="gx-axis-label" text-anchor="middle">${esc(xLabel)}</text>`;
+  if (xLabel)
+    out += `<text x="${(x0 + x1) / 2}" y="${y0 + 26}" class="gx-axis-label" text-anchor="middle">${esc(xLabel)}</text>`;
   if (yLabel) out += `<text x="${x0}" y="${y1 - 6}" class="gx-axis-label">${esc(yLabel)}</text>`;
   return out;
 }
@@ -243,7 +247,10 @@ function frame(width, height, [xa, xb], [ya, yb], pad = { l: 34, r: 8, t: 16, b:
   const y0 = height - pad.b;
   const y1 = pad.t;
   return {
-    x0, x1, y0, y1,
+    x0,
+    x1,
+    y0,
+    y1,
     sx: (v) => x0 + ((v - xa) / (xb - xa)) * (x1 - x0),
     sy: (v) => y0 - ((v - ya) / (yb - ya)) * (y0 - y1),
   };
@@ -266,8 +273,17 @@ function pathOf(points) {
   return d;
 }
 
-function clipId() {
-  return `gx-clip-${++uid}`;
+/**
+ * The plotting area of `box` as an SVG clip path: `defs` declares it, `group(svg)` draws `svg`
+ * clipped to it (lines that leave the plot stop at its frame).
+ */
+function clipArea(box) {
+  const id = `gx-clip-${++uid}`;
+  const rect = `<rect x="${box.x0}" y="${box.y1}" width="${box.x1 - box.x0}" height="${box.y0 - box.y1}"/>`;
+  return {
+    defs: `<defs><clipPath id="${id}">${rect}</clipPath></defs>`,
+    group: (svg) => `<g clip-path="url(#${id})">${svg}</g>`,
+  };
 }
 
 /** Loss (or error) per step, log10 scale, one line per run. */
@@ -288,21 +304,18 @@ function drawLog(svg, series, title) {
   const yTicks = [];
   for (let v = Math.ceil(bottom / every) * every; v <= top; v += every) yTicks.push([v, `1e${v}`]);
   const xTicks = [0, Math.round(n / 2), n].map((v) => [v, String(v)]);
-  const id = clipId();
-  let out = `<defs><clipPath id="${id}"><rect x="${box.x0}" y="${box.y1}" width="${box.x1 - box.x0}" height="${box.y0 - box.y1}"/></clipPath></defs>`;
-  out += axes(box, xTicks, yTicks, TEXT.step, title);
-  out += `<g clip-path="url(#${id})">`;
+  const area = clipArea(box);
+  let lines = "";
   for (const s of series) {
     const pts = s.values.map((v, k) => [box.sx(k), box.sy(v > 0 ? Math.max(Math.log10(v), bottom) : bottom)]);
-    out += `<path d="${pathOf(pts)}" class="gx-line ${s.cls}"/>`;
+    lines += `<path d="${pathOf(pts)}" class="gx-line ${s.cls}"/>`;
     if (s.nonfinite !== null) {
       const x = box.sx(s.nonfinite);
-      out += `<line x1="${x}" x2="${x}" y1="${box.y1}" y2="${box.y0}" class="gx-nonfinite ${s.cls}"/>`;
-      out += `<text x="${Math.min(x + 3, box.x1 - 70)}" y="${box.y1 + 12 + 12 * s.row}" class="gx-note ${s.cls}">${esc(TEXT.nonfinite(s.nonfinite))}</text>`;
+      lines += `<line x1="${x}" x2="${x}" y1="${box.y1}" y2="${box.y0}" class="gx-nonfinite ${s.cls}"/>`;
+      lines += `<text x="${Math.min(x + 3, box.x1 - 70)}" y="${box.y1 + 12 + 12 * s.row}" class="gx-note ${s.cls}">${esc(TEXT.nonfinite(s.nonfinite))}</text>`;
     }
   }
-  out += "</g>";
-  svg.innerHTML = out;
+  svg.innerHTML = area.defs + axes(box, xTicks, yTicks, TEXT.step, title) + area.group(lines);
 }
 
 function ticksFor(a, b, count = 5) {
@@ -321,16 +334,14 @@ function drawContour(svg, result) {
   const X = [-3.2, 2.2];
   const Y = [-0.6, 3.9];
   const box = frame(W, H, X, Y, { l: 34, r: 8, t: 16, b: 30 });
-  const id = clipId();
+  const area = clipArea(box);
   const [cx, cy] = [box.sx(-1), box.sy(2)];
   // eigenvector of the small eigenvalue, in pixels (x and y scales differ)
   const lam = LAMBDA_2D;
   const v = [30, lam[0] - 10]; // (H - lam I) v = 0 -> first row: (10 - lam) v0 + 30 v1 = 0
   const sxu = (box.x1 - box.x0) / (X[1] - X[0]);
   const syu = (box.y0 - box.y1) / (Y[1] - Y[0]);
-  let out = `<defs><clipPath id="${id}"><rect x="${box.x0}" y="${box.y1}" width="${box.x1 - box.x0}" height="${box.y0 - box.y1}"/></clipPath></defs>`;
-  out += axes(box, ticksFor(...X), ticksFor(...Y), "θ₀", "θ₁");
-  out += `<g clip-path="url(#${id})">`;
+  let inside = "";
   const norm = Math.hypot(...v);
   const e1 = [v[0] / norm, v[1] / norm]; // small-eigenvalue direction
   const e2 = [-e1[1], e1[0]];
@@ -344,14 +355,15 @@ function drawContour(svg, result) {
       const dy = a * Math.cos(t) * e1[1] + b * Math.sin(t) * e2[1];
       pts.push([cx + dx * sxu, cy - dy * syu]);
     }
-    out += `<path d="${pathOf(pts)}Z" class="gx-contour"/>`;
+    inside += `<path d="${pathOf(pts)}Z" class="gx-contour"/>`;
   }
   const pts = result.params.map(([a, b]) => [box.sx(a), box.sy(b)]);
-  out += `<path d="${pathOf(pts)}" class="gx-line gx-a"/>`;
+  inside += `<path d="${pathOf(pts)}" class="gx-line gx-a"/>`;
   for (const [px, py] of pts.slice(0, 80)) {
-    if (Number.isFinite(px) && Number.isFinite(py)) out += `<circle cx="${px.toFixed(1)}" cy="${py.toFixed(1)}" r="1.8" class="gx-dot gx-a"/>`;
+    if (Number.isFinite(px) && Number.isFinite(py))
+      inside += `<circle cx="${px.toFixed(1)}" cy="${py.toFixed(1)}" r="1.8" class="gx-dot gx-a"/>`;
   }
-  out += "</g>";
+  let out = area.defs + axes(box, ticksFor(...X), ticksFor(...Y), "θ₀", "θ₁") + area.group(inside);
   out += `<path d="M${cx - 5} ${cy}h10M${cx} ${cy - 5}v10" class="gx-star"/><text x="${cx + 6}" y="${cy - 6}" class="gx-note">θ*</text>`;
   out += `<rect x="${pts[0][0] - 3}" y="${pts[0][1] - 3}" width="6" height="6" class="gx-start"/>`;
   svg.innerHTML = out;
@@ -365,24 +377,20 @@ function drawCurve(svg, result, { range, f, log = false, cls = "gx-a", xLabel, y
   const xs = Array.from({ length: 241 }, (_, i) => range[0] + ((range[1] - range[0]) * i) / 240);
   const ys = xs.map((x) => tf(f(x)));
   let lo = Math.min(...ys);
-  let hi = Math.max(...ys);
+  const hi = Math.max(...ys);
   if (log) lo = Math.max(lo, -12);
   const pad = (hi - lo) * 0.05;
   const box = frame(W, H, range, [lo - pad, hi + pad]);
-  const yTicks = log
-    ? ticksFor(lo, hi, 4).map(([v]) => [v, `1e${Math.round(v)}`])
-    : ticksFor(lo, hi, 4);
-  const id = clipId();
-  let out = `<defs><clipPath id="${id}"><rect x="${box.x0}" y="${box.y1}" width="${box.x1 - box.x0}" height="${box.y0 - box.y1}"/></clipPath></defs>`;
-  out += axes(box, ticksFor(...range, 4), yTicks, xLabel, yLabel);
-  out += `<g clip-path="url(#${id})">`;
-  out += `<path d="${pathOf(xs.map((x, i) => [box.sx(x), box.sy(ys[i])]))}" class="gx-curve"/>`;
+  const yTicks = log ? ticksFor(lo, hi, 4).map(([v]) => [v, `1e${Math.round(v)}`]) : ticksFor(lo, hi, 4);
+  const area = clipArea(box);
+  let inside = `<path d="${pathOf(xs.map((x, i) => [box.sx(x), box.sy(ys[i])]))}" class="gx-curve"/>`;
   const pts = result.params.map(([x]) => [box.sx(x), box.sy(tf(f(x)))]);
-  out += `<path d="${pathOf(pts)}" class="gx-line ${cls} gx-thin"/>`;
+  inside += `<path d="${pathOf(pts)}" class="gx-line ${cls} gx-thin"/>`;
   for (const [px, py] of pts.slice(0, 80)) {
-    if (Number.isFinite(px) && Number.isFinite(py)) out += `<circle cx="${px.toFixed(1)}" cy="${py.toFixed(1)}" r="2" class="gx-dot ${cls}"/>`;
+    if (Number.isFinite(px) && Number.isFinite(py))
+      inside += `<circle cx="${px.toFixed(1)}" cy="${py.toFixed(1)}" r="2" class="gx-dot ${cls}"/>`;
   }
-  out += "</g>";
+  let out = area.defs + axes(box, ticksFor(...range, 4), yTicks, xLabel, yLabel) + area.group(inside);
   const out0 = result.params.findIndex(([x]) => !(x >= range[0] && x <= range[1]));
   if (out0 >= 0) out += `<text x="${box.x0 + 4}" y="${box.y1 + 12}" class="gx-note">${esc(TEXT.leftView(out0))}</text>`;
   svg.innerHTML = out;
@@ -417,8 +425,164 @@ function summary(result, target) {
 
 const LAST = {};
 
+/**
+ * What each explorer is, declaratively: its sliders' ranges (a slider spec: `min`, `max`, `step`,
+ * `start`, and `digits` shown), its problems (the code page switches between two, each with its
+ * own ranges), its presets (name -> settings), its panels and what one update computes and draws.
+ * `build` reads it; nothing else differs between explorers.
+ */
+const EXPLORERS = {
+  regression: {
+    alpha: { min: 0.0005, max: 0.04, step: 0.00005, digits: 5, start: 0.015 },
+    clipThreshold: 5,
+    steps: 300,
+    presets: {
+      converge: { alpha: 0.015, clip: "none", beta: 0 },
+      above: { alpha: 0.0171, clip: "none", beta: 0 },
+      wobble: { alpha: 0.02, clip: "value", c: 5, beta: 0 },
+      momentum: { alpha: 0.03, clip: "none", beta: 0.9 },
+    },
+    panels(plots) {
+      const contour = svgBox(TEXT.contourAlt, 320, 270);
+      const curve = svgBox(TEXT.curveAlt, 320, 200);
+      const loss = svgBox(TEXT.lossAlt, 320, 170);
+      const legend = el(
+        "p",
+        { class: "gx-legend" },
+        el("span", { class: "gx-key gx-a", text: TEXT.twoD }),
+        el("span", { class: "gx-key gx-b", text: TEXT.oneD }),
+      );
+      plots.append(
+        el("figure", { class: "gx-panel" }, el("figcaption", { text: TEXT.twoD }), contour),
+        el("figure", { class: "gx-panel" }, el("figcaption", { text: TEXT.oneD }), curve),
+        el("figure", { class: "gx-panel" }, el("figcaption", { text: TEXT.lossTitle }), loss, legend),
+      );
+      return { contour, curve, loss };
+    },
+    /** One update: both regressions with the settings `s`; returns the status line. */
+    update(views, c, s) {
+      const b = 1 + s.beta;
+      const two = run({ problem: "regression2", x0: [0, 0], ...s });
+      const one = run({ problem: "regression1", x0: [0], ...s });
+      c.alpha.mark([
+        { value: 2 / LAMBDA_2D[1], label: "2/λ_max", short: "2/λ" },
+        ...(s.beta > 0 ? [{ value: (2 * b) / LAMBDA_2D[1], label: "2(1+β)/λ_max", short: "2(1+β)/λ" }] : []),
+        { value: 2 / LAMBDA_1D, label: "1/55", short: "1/55" },
+      ]);
+      drawContour(views.contour, two);
+      drawCurve(views.curve, one, {
+        range: [0, 3.5],
+        f: (t) => PROBLEMS.regression1.loss([t]) - L1_MIN,
+        xLabel: "θ",
+        yLabel: "L(θ) − L*",
+      });
+      drawLog(
+        views.loss,
+        [
+          { values: two.losses, nonfinite: two.firstNonfinite, cls: "gx-a", label: TEXT.twoD, row: 0 },
+          {
+            values: one.losses.map((v) => v - L1_MIN),
+            nonfinite: one.firstNonfinite,
+            cls: "gx-b",
+            label: TEXT.oneD,
+            row: 1,
+          },
+        ],
+        "",
+      );
+      const status = `${TEXT.twoD}${TEXT.colon}${summary(two, [-1, 2])}${TEXT.stop}${TEXT.oneD}${TEXT.colon}${summary(one, [19 / 11])}${TEXT.stop}`;
+      return { runs: { regression2: two, regression1: one }, status };
+    },
+  },
+  cliffs: {
+    alpha: { min: 0.005, max: 1.5, step: 0.005, digits: 4, start: 0.1 },
+    start: { min: -4, max: 4, step: 0.005, digits: 3, start: 3 },
+    clipThreshold: 1,
+    steps: 100,
+    // Each problem's ranges (and starting values, set when the reader switches to it).
+    problems: {
+      wall: {
+        label: TEXT.wall,
+        alpha: { min: 0.005, max: 1.5, step: 0.005, start: 0.1 },
+        start: { min: -4, max: 4, step: 0.05, start: 3 },
+      },
+      cliff: {
+        label: TEXT.cliff,
+        alpha: { min: 0.0001, max: 0.03, step: 0.0001, start: 0.01 },
+        start: { min: 0.8, max: 1.2, step: 0.005, start: 1.1 },
+      },
+    },
+    presets: {
+      wallPlain: { problem: "wall", x0: 3, alpha: 0.1, clip: "none", beta: 0, steps: 100 },
+      wallClip: { problem: "wall", x0: 3, alpha: 0.1, clip: "norm", c: 1, beta: 0, steps: 100 },
+      cliffPlain: { problem: "cliff", x0: 1.1, alpha: 0.01, clip: "none", beta: 0, steps: 100 },
+      cliffWobble: { problem: "cliff", x0: 1.105, alpha: 0.01, clip: "norm", c: 1, beta: 0, steps: 100 },
+      cliffSmall: { problem: "cliff", x0: 1.105, alpha: 0.0007, clip: "norm", c: 1, beta: 0, steps: 300 },
+    },
+    panels(plots) {
+      const curve = svgBox(TEXT.curveAlt, 320, 200);
+      const error = svgBox(TEXT.errorAlt, 320, 170);
+      const caption = el("figcaption");
+      plots.append(
+        el("figure", { class: "gx-panel" }, caption, curve),
+        el("figure", { class: "gx-panel" }, el("figcaption", { text: TEXT.errorTitle }), error),
+      );
+      return { curve, error, caption };
+    },
+    /** One update: the chosen problem from the chosen start; returns the status line. */
+    update(views, c, s) {
+      const b = 1 + s.beta;
+      const momentum = s.beta > 0 ? "(1+β)" : "";
+      const problem = c.problem.value;
+      const x0 = c.x0.value;
+      const result = run({ problem, x0: [x0], ...s });
+      if (problem === "wall") {
+        c.alpha.mark([
+          { value: (2 / (2 + 12 * x0 * x0)) * b, label: `2${momentum}/f''(x₀)`, short: "2/f″(x₀)" },
+          { value: b, label: `2${momentum}/f''(0)`, short: "2/f″(0)" },
+        ]);
+        drawCurve(views.curve, result, {
+          range: [-4, 4],
+          f: (x) => PROBLEMS.wall.loss([x]),
+          xLabel: "x",
+          yLabel: "f(x)",
+        });
+      } else {
+        c.alpha.mark([{ value: (2 * b) / 2500, label: `2${momentum}/L''(1)`, short: "2/L″(1)" }]);
+        drawCurve(views.curve, result, {
+          range: [0.8, 1.2],
+          f: (w) => PROBLEMS.cliff.loss([w]),
+          log: true,
+          xLabel: "w",
+          yLabel: "L(w)",
+        });
+      }
+      views.caption.textContent = this.problems[problem].label;
+      const target = PROBLEMS[problem].minimizer;
+      const error = result.params.map(([x]) => Math.abs(x - target[0]));
+      drawLog(views.error, [{ values: error, nonfinite: result.firstNonfinite, cls: "gx-a", label: "", row: 0 }], "");
+      return { runs: { [problem]: result }, status: summary(result, target) };
+    },
+  },
+};
+
+/** A slider for the spec `range` ({min, max, step, start, digits}), rounded to `digits`. */
+function rangeSlider(parent, key, label, range) {
+  return slider(parent, {
+    key,
+    label,
+    min: range.min,
+    max: range.max,
+    step: range.step,
+    value: range.start,
+    toValue: round(range.digits),
+    show: (v) => v.toFixed(range.digits),
+  });
+}
+
 function build(root) {
-  const kind = root.dataset.gdguideExplorer;
+  const name = root.dataset.gdguideExplorer;
+  const spec = EXPLORERS[name];
   root.replaceChildren();
   root.classList.remove("gx-pending");
   root.classList.add("gx");
@@ -427,146 +591,94 @@ function build(root) {
   const plots = el("div", { class: "gx-plots" });
   root.append(el("p", { class: "gx-presets-title", text: TEXT.presets }), presets, controls, plots);
   const c = {};
-  if (kind === "cliffs") {
-    c.problem = radios(controls, { key: "problem", legend: TEXT.problem, options: [["wall", TEXT.wall], ["cliff", TEXT.cliff]], value: "wall" });
+  if (spec.problems) {
+    const options = Object.entries(spec.problems).map(([key, problem]) => [key, problem.label]);
+    c.problem = radios(controls, { key: "problem", legend: TEXT.problem, options, value: options[0][0] });
   }
-  const alphaRange = { regression: [0.0005, 0.04, 0.00005, 5, 0.015], cliffs: [0.005, 1.5, 0.005, 4, 0.1] }[kind];
-  c.alpha = slider(controls, {
-    key: "alpha", label: TEXT.alpha, min: alphaRange[0], max: alphaRange[1], step: alphaRange[2],
-    value: alphaRange[4], toValue: round(alphaRange[3]), show: (v) => v.toFixed(alphaRange[3]),
+  c.alpha = rangeSlider(controls, "alpha", TEXT.alpha, spec.alpha);
+  const clipOptions = [
+    ["none", TEXT.none],
+    ["value", TEXT.value],
+    ["norm", TEXT.norm],
+  ];
+  c.clip = radios(controls, { key: "clip", legend: TEXT.clip, options: clipOptions, value: "none" });
+  c.c = slider(controls, {
+    key: "c",
+    label: TEXT.c,
+    min: -2,
+    max: 3,
+    step: 0.01,
+    value: spec.clipThreshold,
+    ...logControl,
   });
-  c.clip = radios(controls, { key: "clip", legend: TEXT.clip, options: [["none", TEXT.none], ["value", TEXT.value], ["norm", TEXT.norm]], value: "none" });
-  c.c = slider(controls, { key: "c", label: TEXT.c, min: -2, max: 3, step: 0.01, value: kind === "regression" ? 5 : 1, ...logControl });
-  c.beta = slider(controls, { key: "beta", label: TEXT.beta, min: 0, max: 0.95, step: 0.05, value: 0, toValue: round(2), show: (v) => v.toFixed(2) });
-  if (kind === "cliffs") {
-    c.x0 = slider(controls, { key: "x0", label: TEXT.start, min: -4, max: 4, step: 0.005, value: 3, toValue: round(3), show: (v) => v.toFixed(3) });
-  }
-  c.steps = slider(controls, { key: "steps", label: TEXT.steps, min: 10, max: 1000, step: 10, value: kind === "regression" ? 300 : 100, toValue: round(0), show: (v) => String(v) });
+  c.beta = slider(controls, {
+    key: "beta",
+    label: TEXT.beta,
+    min: 0,
+    max: 0.95,
+    step: 0.05,
+    value: 0,
+    toValue: round(2),
+    show: (v) => v.toFixed(2),
+  });
+  if (spec.start) c.x0 = rangeSlider(controls, "x0", TEXT.start, spec.start);
+  c.steps = slider(controls, {
+    key: "steps",
+    label: TEXT.steps,
+    min: 10,
+    max: 1000,
+    step: 10,
+    value: spec.steps,
+    toValue: round(0),
+    show: (v) => String(v),
+  });
 
-  // per-problem slider ranges and starting values of the code-page explorer
-  const RANGES = {
-    wall: { alpha: [0.005, 1.5, 0.005, 0.1], x0: [-4, 4, 0.05, 3] },
-    cliff: { alpha: [0.0001, 0.03, 0.0001, 0.01], x0: [0.8, 1.2, 0.005, 1.1] },
-  };
+  // The code page's explorer: each problem has its own alpha and start ranges.
   let shownProblem = null;
   function useProblem(problem, reset) {
     if (problem === shownProblem) return;
     shownProblem = problem;
-    for (const key of ["alpha", "x0"]) {
-      const [lo, hi, stepSize, start] = RANGES[problem][key];
-      c[key].range(lo, hi, stepSize);
-      if (reset) c[key].set(start);
+    for (const [key, range] of [
+      ["alpha", spec.problems[problem].alpha],
+      ["x0", spec.problems[problem].start],
+    ]) {
+      c[key].range(range.min, range.max, range.step);
+      if (reset) c[key].set(range.start);
     }
   }
-  if (kind === "cliffs") {
-    useProblem("wall", false);
+  if (spec.problems) {
+    useProblem(c.problem.value, false);
     for (const input of c.problem.inputs) input.addEventListener("input", () => useProblem(input.value, true));
   }
 
   const status = el("p", { class: "gx-status", "aria-live": "polite" });
-  let views;
-  if (kind === "regression") {
-    const contour = svgBox(TEXT.contourAlt, 320, 270);
-    const curve = svgBox(TEXT.curveAlt, 320, 200);
-    const loss = svgBox(TEXT.lossAlt, 320, 170);
-    plots.append(
-      el("figure", { class: "gx-panel" }, el("figcaption", { text: TEXT.twoD }), contour),
-      el("figure", { class: "gx-panel" }, el("figcaption", { text: TEXT.oneD }), curve),
-      el(
-        "figure",
-        { class: "gx-panel" },
-        el("figcaption", { text: TEXT.lossTitle }),
-        loss,
-        el("p", { class: "gx-legend" }, el("span", { class: "gx-key gx-a", text: TEXT.twoD }), el("span", { class: "gx-key gx-b", text: TEXT.oneD })),
-      ),
-    );
-    views = { contour, curve, loss };
-  } else {
-    const curve = svgBox(TEXT.curveAlt, 320, 200);
-    const error = svgBox(TEXT.errorAlt, 320, 170);
-    const caption = el("figcaption");
-    plots.append(
-      el("figure", { class: "gx-panel" }, caption, curve),
-      el("figure", { class: "gx-panel" }, el("figcaption", { text: TEXT.errorTitle }), error),
-    );
-    views = { curve, error, caption };
-  }
+  const views = spec.panels(plots);
   root.append(status);
-
-  const settings = () => ({
-    alpha: c.alpha.value,
-    clip: c.clip.value,
-    c: c.c.value,
-    beta: c.beta.value,
-    steps: c.steps.value,
-  });
 
   function update() {
     const started = performance.now();
     for (const control of Object.values(c)) control.render();
-    const s = settings();
-    c.c.input.disabled = s.clip === "none";
-    const b = 1 + s.beta;
-    if (kind === "regression") {
-      const two = run({ problem: "regression2", x0: [0, 0], ...s });
-      const one = run({ problem: "regression1", x0: [0], ...s });
-      LAST[kind] = { regression2: two, regression1: one };
-      c.alpha.mark([
-        { value: 2 / LAMBDA_2D[1], label: "2/λ_max", short: "2/λ" },
-        ...(s.beta > 0 ? [{ value: (2 * b) / LAMBDA_2D[1], label: "2(1+β)/λ_max", short: "2(1+β)/λ" }] : []),
-        { value: 2 / LAMBDA_1D, label: "1/55", short: "1/55" },
-      ]);
-      drawContour(views.contour, two);
-      drawCurve(views.curve, one, {
-        range: [0, 3.5], f: (t) => PROBLEMS.regression1.loss([t]) - L1_MIN, xLabel: "θ", yLabel: "L(θ) − L*",
-      });
-      drawLog(views.loss, [
-        { values: two.losses, nonfinite: two.firstNonfinite, cls: "gx-a", label: TEXT.twoD, row: 0 },
-        { values: one.losses.map((v) => v - L1_MIN), nonfinite: one.firstNonfinite, cls: "gx-b", label: TEXT.oneD, row: 1 },
-      ], "");
-      status.textContent = `${TEXT.twoD}${TEXT.colon}${summary(two, [-1, 2])}${TEXT.stop}${TEXT.oneD}${TEXT.colon}${summary(one, [19 / 11])}${TEXT.stop}`;
-    } else {
-      const problem = c.problem.value;
-      const x0 = c.x0.value;
-      const result = run({ problem, x0: [x0], ...s });
-      LAST[kind] = { [problem]: result };
-      if (problem === "wall") {
-        c.alpha.mark([
-          { value: 2 / (2 + 12 * x0 * x0) * b, label: `2${s.beta > 0 ? "(1+β)" : ""}/f''(x₀)`, short: "2/f″(x₀)" },
-          { value: b, label: `2${s.beta > 0 ? "(1+β)" : ""}/f''(0)`, short: "2/f″(0)" },
-        ]);
-        drawCurve(views.curve, result, { range: [-4, 4], f: (x) => PROBLEMS.wall.loss([x]), xLabel: "x", yLabel: "f(x)" });
-      } else {
-        c.alpha.mark([{ value: (2 * b) / 2500, label: `2${s.beta > 0 ? "(1+β)" : ""}/L''(1)`, short: "2/L″(1)" }]);
-        drawCurve(views.curve, result, { range: [0.8, 1.2], f: (w) => PROBLEMS.cliff.loss([w]), log: true, xLabel: "w", yLabel: "L(w)" });
-      }
-      views.caption.textContent = problem === "wall" ? TEXT.wall : TEXT.cliff;
-      const target = PROBLEMS[problem].minimizer;
-      drawLog(views.error, [
-        { values: result.params.map(([x]) => Math.abs(x - target[0])), nonfinite: result.firstNonfinite, cls: "gx-a", label: "", row: 0 },
-      ], "");
-      status.textContent = summary(result, target);
-    }
+    const settings = {
+      alpha: c.alpha.value,
+      clip: c.clip.value,
+      c: c.c.value,
+      beta: c.beta.value,
+      steps: c.steps.value,
+    };
+    c.c.input.disabled = settings.clip === "none";
+    const shown = spec.update(views, c, settings);
+    LAST[name] = shown.runs;
+    status.textContent = shown.status;
     root.dataset.updateMs = (performance.now() - started).toFixed(2);
   }
 
-  const presetList = {
-    regression: [
-      ["converge", { alpha: 0.015, clip: "none", beta: 0 }],
-      ["above", { alpha: 0.0171, clip: "none", beta: 0 }],
-      ["wobble", { alpha: 0.02, clip: "value", c: 5, beta: 0 }],
-      ["momentum", { alpha: 0.03, clip: "none", beta: 0.9 }],
-    ],
-    cliffs: [
-      ["wallPlain", { problem: "wall", x0: 3, alpha: 0.1, clip: "none", beta: 0, steps: 100 }],
-      ["wallClip", { problem: "wall", x0: 3, alpha: 0.1, clip: "norm", c: 1, beta: 0, steps: 100 }],
-      ["cliffPlain", { problem: "cliff", x0: 1.1, alpha: 0.01, clip: "none", beta: 0, steps: 100 }],
-      ["cliffWobble", { problem: "cliff", x0: 1.105, alpha: 0.01, clip: "norm", c: 1, beta: 0, steps: 100 }],
-      ["cliffSmall", { problem: "cliff", x0: 1.105, alpha: 0.0007, clip: "norm", c: 1, beta: 0, steps: 300 }],
-    ],
-  }[kind];
-  for (const [name, values] of presetList) {
-    const button = el("button", { type: "button", class: "gx-preset", "data-preset": name, text: TEXT.preset[name] });
+  for (const [preset, values] of Object.entries(spec.presets)) {
+    const button = el("button", {
+      type: "button",
+      class: "gx-preset",
+      "data-preset": preset,
+      text: TEXT.preset[preset],
+    });
     button.addEventListener("click", () => {
       if (values.problem) {
         c.problem.set(values.problem);

@@ -1,6 +1,6 @@
 """Which KaTeX font file draws each character of the site's formulas, and font subsets of them.
 
-Not a hook itself: `gdguide_katex.py` uses it at build time, the browser tests to check the result.
+The hook `gdguide_katex.py` uses it at build time, the browser tests to check the result.
 
 KaTeX's HTML marks fonts with classes (`mathnormal`, `mathbf`, `delimsizing size2`, ...) that its
 CSS maps to a family, weight and style; @font-face rules map those to woff2 files. `FontMap` reads

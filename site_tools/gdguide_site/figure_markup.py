@@ -1,5 +1,5 @@
-"""How a figure appears in a page (not a hook itself): `gdguide_figures.py` (the pages' figures)
-and `gdguide_notebooks.py` (notebook outputs) both write it with `linked_image`.
+"""How a figure appears in a page: the hooks `gdguide_figures.py` (the pages' figures) and
+`gdguide_notebooks.py` (notebook outputs) both write it with `linked_image`.
 
 - `width`/`height` from the file: the page keeps the figure's place while it loads (no layout
   shift);

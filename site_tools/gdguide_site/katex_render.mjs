@@ -1,4 +1,4 @@
-// Renders TeX to HTML with KaTeX for docs/hooks/gdguide_katex.py: one process per site build.
+// Renders TeX to HTML with KaTeX for the hook docs/hooks/gdguide_katex.py: one process per site build.
 // Protocol: one JSON request per line on stdin, {"items": [{"tex": "...", "display": bool}, ...]};
 // one JSON answer per line on stdout, {"results": [{"html": "..."} | {"error": "..."}, ...]}, where
 // each result may also carry "warnings" (KaTeX strict-mode findings, which fail a strict build).
@@ -30,5 +30,5 @@ const lines = createInterface({ input: process.stdin, crlfDelay: Infinity });
 lines.on("line", (line) => {
   if (!line.trim()) return;
   const { items } = JSON.parse(line);
-  process.stdout.write(JSON.stringify({ results: items.map(render) }) + "\n");
+  process.stdout.write(`${JSON.stringify({ results: items.map(render) })}\n`);
 });
