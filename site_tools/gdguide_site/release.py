@@ -71,3 +71,17 @@ def build_wheel(version: str) -> Path:
         # Two language builds may get here at once: each moves a complete file into place.
         os.replace(built, wheel)
     return wheel
+
+
+def released_wheel(version: str) -> Path | None:
+    """The wheel named by `GDGUIDE_WHEEL` (the release workflow's published file), if set."""
+    given = os.environ.get("GDGUIDE_WHEEL")
+    if not given:
+        return None
+    wheel = Path(given)
+    if wheel.name != wheel_name(version) or not wheel.is_file():
+        raise ValueError(
+            f"GDGUIDE_WHEEL must be the file {wheel_name(version)} of the version being built, "
+            f"got {given!r}"
+        )
+    return wheel
