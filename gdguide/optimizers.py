@@ -1023,8 +1023,11 @@ def with_clipping(
     The clip acts on the gradient, before the optimizer's own transformation: the order of
     `torch.nn.utils.clip_grad_norm_` before `optimizer.step()`, and of
     `optax.chain(optax.clip_by_global_norm(c), optax.adam(lr))`. Clipping the *update* after
-    the optimizer is a different rule. For adaptive methods (Adam, RMSprop) clipping changes less
-    than for SGD, because they divide out the gradient's scale.
+    the optimizer is a different rule. Adam and RMSprop divide out the gradient's scale, so a norm
+    clip that scales every step by the same factor changes them little (through $\epsilon$ and
+    the moments' memory of unclipped steps); a clip that acts on some steps only, or value
+    clipping, which turns the direction, changes them as much as SGD (on the article's problem,
+    value clipping at 0.5 takes `Adam(0.01)` from 779 to 332 steps: the algorithms page).
 
     Examples
     --------
