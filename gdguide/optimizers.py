@@ -1026,8 +1026,9 @@ def with_clipping(
     the optimizer is a different rule. Adam and RMSprop divide out the gradient's scale, so a norm
     clip that scales every step by the same factor changes them little (through $\epsilon$ and
     the moments' memory of unclipped steps); a clip that acts on some steps only, or value
-    clipping, which turns the direction, changes them as much as SGD (on the article's problem,
-    value clipping at 0.5 takes `Adam(0.01)` from 779 to 332 steps: the algorithms page).
+    clipping, which turns the direction, does change them: on the article's problem, clipping
+    only the large early gradients (at 0.5) keeps them out of $v$ and takes `Adam(0.01)` from 779
+    to 332 steps to $10^{-6}$ (the algorithms page, "Clipping in front of an optimizer").
 
     Examples
     --------
