@@ -50,6 +50,9 @@ __all__ = [
     "sgd_divergence_boundary",
 ]
 
+#: With replacement, indices are drawn for this many batches at a time (one generator call).
+_DRAWS = 256
+
 #: Median of |Z| for a standard normal Z: the 3/4 quantile, $\Phi^{-1}(3/4)$.
 GAUSSIAN_MEDIAN_ABS = 0.6744897501960817
 
@@ -67,7 +70,8 @@ class MinibatchSampler:
     (then those are skipped and every batch has exactly $b$ examples). With replacement, every
     batch is $b$ independent uniform draws from $0, \dots, n-1$ (an example may repeat inside
     a batch), so the batches are independent and identically distributed, which is what the
-    textbook analyses of SGD assume.
+    textbook analyses of SGD assume. (They are drawn 256 batches at a time: the batches a
+    seed gives do not depend on how many are used.)
 
     Parameters
     ----------
@@ -122,8 +126,8 @@ class MinibatchSampler:
         self.replacement = bool(replacement)
         self.drop_last = bool(drop_last)
         self._rng = np.random.default_rng(self.seed)
-        self._order: NDArray[np.intp] = np.empty(0, np.intp)
-        self._position = self.num_examples  # past the end: the first call opens epoch 0
+        self._order: NDArray[np.int64] = np.empty(0, np.int64)
+        self._position = self.num_examples  # past the end: the first call draws
         self.epoch = -1
         """Index of the epoch the last batch came from (-1 before the first batch)."""
 
@@ -131,11 +135,19 @@ class MinibatchSampler:
         n, b = self.num_examples, self.batch_size
         return n - n % b if self.drop_last else n
 
-    def next_batch(self) -> NDArray[np.intp]:
+    def next_batch(self) -> NDArray[np.int64]:
         """Return the indices of the next minibatch (a new array each call)."""
         if self.replacement:
             self.epoch = max(self.epoch, 0)
-            return self._rng.integers(0, self.num_examples, size=self.batch_size)
+            if self._position >= len(self._order):  # draw _DRAWS batches at once (speed)
+                self._order = self._rng.integers(
+                    0, self.num_examples, size=_DRAWS * self.batch_size
+                )
+                self._position = 0
+            stop = self._position + self.batch_size
+            batch = self._order[self._position : stop].copy()
+            self._position = stop
+            return batch
         if self._position >= self._epoch_end():
             self._order = self._rng.permutation(self.num_examples)
             self._position = 0
@@ -211,7 +223,7 @@ def per_example_gradients(
     """
     problem = _regression("problem", problem)
     theta = _theta(problem, theta)
-    design, targets = problem.design, problem.y
+    design, targets = problem.design, np.asarray(problem.y)
     if indices is not None:
         index = np.asarray(indices)
         if index.dtype.kind not in "iu":
@@ -221,6 +233,11 @@ def per_example_gradients(
         if index.size and (index.min() < 0 or index.max() >= len(targets)):
             raise ValueError(f"indices must lie in [0, {len(targets)}), got {index.tolist()[:10]}")
         design, targets = design[index], targets[index]
+    return _rows(design, targets, theta)
+
+
+def _rows(design: NDArray, targets: NDArray, theta: NDArray) -> NDArray:
+    """Per-example gradients $2 a_i (a_i^T theta - y_i)$ of the given rows (no checks)."""
     with np.errstate(over="ignore", invalid="ignore"):
         residual = (design * theta).sum(axis=1) - targets
         return 2.0 * design * residual[:, None]
@@ -293,17 +310,19 @@ class MinibatchGradient:
     ) -> None:
         self.problem = _regression("problem", problem)
         self.sampler = MinibatchSampler(
-            len(problem.y), batch_size, seed=seed, replacement=replacement, drop_last=drop_last
+            problem.design.shape[0], batch_size, seed=seed, replacement=replacement, drop_last=drop_last
         )
         # the problem's gradient is (1/m) * sum of the n rows: n/m times their mean
-        self._per_example_scale = 1.0 if problem.reduction == "mean" else float(len(problem.y))
-        self.batches: list[NDArray[np.intp]] = []
+        self._per_example_scale = 1.0 if problem.reduction == "mean" else float(problem.design.shape[0])
+        self.batches: list[NDArray[np.int64]] = []
+        self._design, self._targets = problem.design, np.asarray(problem.y)
 
     def __call__(self, theta: ArrayLike) -> NDArray:
         """Draw the next batch and return the minibatch gradient at `theta`."""
+        theta = _theta(self.problem, theta)
         batch = self.sampler.next_batch()
         self.batches.append(batch)
-        rows = per_example_gradients(self.problem, theta, batch)
+        rows = _rows(self._design[batch], self._targets[batch], theta)
         return rows.mean(axis=0) * self._per_example_scale
 
 
@@ -548,7 +567,7 @@ class NoisyGradient:
 
     def __call__(self, x: ArrayLike) -> NDArray:
         """Return the exact gradient at `x` plus a fresh noise sample."""
-        exact = float_array("grad(x)", self.grad(x))
+        exact = float_array("grad(x)", self.grad(np.asarray(x)))
         sample = float_array("noise(shape)", self.noise(exact.shape))
         if sample.shape != exact.shape:
             raise ValueError(f"noise(shape) must have shape {exact.shape}, got {sample.shape}")
