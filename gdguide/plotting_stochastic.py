@@ -118,7 +118,7 @@ def plot_sgd_stable_step(
         ]
         label = text["measured"].format(seeds=num_seeds) if seed == 0 else None
         ax.plot(batch_sizes, found, "o", color="C0", alpha=0.7, label=label)
-    dense = np.geomspace(min(batch_sizes), max(batch_sizes) * 4, 200)
+    dense = np.geomspace(min(batch_sizes), max(batch_sizes), 200)
     ax.plot(dense, dense / (dense + d + 1), color="C1", label=text["formula"])
     ax.axhline(2 / lam_max, color="k", linestyle="--", label=text["full"].format(value=2 / lam_max))
     _log_scale(ax, "x")
@@ -188,7 +188,7 @@ def plot_heavy_tailed_noise(
     Returns
     -------
     matplotlib.figure.Figure
-        Two axes sharing the y-axis.
+        Two axes with the same y range.
 
     Raises
     ------
@@ -227,7 +227,10 @@ def plot_heavy_tailed_noise(
             ax.plot(np.arange(1, num_steps + 1), distance[1:], color=color, lw=0.8, label=label)
         _log_scale(ax)
         ax.set(title=title, xlabel=text["x"])
-    axes[1].sharey(axes[0])
+    low = min(ax.get_ylim()[0] for ax in axes)
+    high = max(ax.get_ylim()[1] for ax in axes)
+    for ax in axes:  # one y range for both panels, so the tails compare at a glance
+        ax.set_ylim(low, high)
     axes[0].set_ylabel(text["y"])
     axes[0].legend(loc="upper left", fontsize="small")
     return _finish(fig, lang)
