@@ -11,12 +11,12 @@ then acts on the minibatch gradient, as `clip_grad_norm_` does in a PyTorch trai
 | `MinibatchSampler(replacement=False)` | shuffled epochs | `DataLoader(shuffle=True)` |
 | `MinibatchSampler(replacement=True)` | i.i.d. indices | `RandomSampler(replacement=True)` |
 | `per_example_gradients` | $\nabla\ell_i$ for each example | `torch.func.vmap(grad(...))` |
-| `make_regression` | Gaussian features, noisy targets | `sklearn.datasets.make_regression` (other scaling) |
-| `GaussianNoise`, `StudentTNoise` | additive gradient noise | `Generator.normal`, `Generator.standard_t` |
+| `make_regression` | Gaussian features, noisy targets | like `sklearn.datasets.make_regression` |
+| `GaussianNoise`, `StudentTNoise` | additive noise | `Generator.normal`, `Generator.standard_t` |
 
 All randomness comes from `numpy.random.default_rng(seed)` with an explicit integer `seed`: the
-same seed gives the same batches and noise on every machine (NumPy's generators are
-platform-independent).
+same seed gives the same batches and noise on every machine with the same NumPy (NEP 19 allows
+NumPy to change a `Generator`'s streams between releases; the lock file pins NumPy).
 """
 
 from __future__ import annotations
@@ -310,10 +310,16 @@ class MinibatchGradient:
     ) -> None:
         self.problem = _regression("problem", problem)
         self.sampler = MinibatchSampler(
-            problem.design.shape[0], batch_size, seed=seed, replacement=replacement, drop_last=drop_last
+            problem.design.shape[0],
+            batch_size,
+            seed=seed,
+            replacement=replacement,
+            drop_last=drop_last,
         )
         # the problem's gradient is (1/m) * sum of the n rows: n/m times their mean
-        self._per_example_scale = 1.0 if problem.reduction == "mean" else float(problem.design.shape[0])
+        self._per_example_scale = (
+            1.0 if problem.reduction == "mean" else float(problem.design.shape[0])
+        )
         self.batches: list[NDArray[np.int64]] = []
         self._design, self._targets = problem.design, np.asarray(problem.y)
 
@@ -653,9 +659,7 @@ def sgd_divergence_boundary(
 
     def diverges(rate: float) -> bool:
         grad = MinibatchGradient(problem, batch_size, seed=seed, replacement=replacement)
-        run = gradient_descent(
-            grad, x0, num_steps=num_steps, learning_rate=rate, loss=problem.loss
-        )
+        run = gradient_descent(grad, x0, num_steps=num_steps, learning_rate=rate, loss=problem.loss)
         return run.diverged
 
     if diverges(lo):

@@ -15,12 +15,12 @@ from gdguide import plotting
 from gdguide.plotting import (
     plot_article_runs,
     plot_clipping_wobble,
+    plot_heavy_tailed_noise,
     plot_input_sensitivity,
     plot_layer_gradient_norms,
     plot_lr_sweep,
     plot_recurrent_cliff,
     plot_rnn_training,
-    plot_heavy_tailed_noise,
     plot_sgd_stable_step,
     plot_wall,
     save_svg,

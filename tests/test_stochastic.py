@@ -92,8 +92,9 @@ def test_sampler_errors_name_the_parameter(kwargs, error, name):
 @pytest.mark.parametrize("reduction", ["sum", "mean"])
 @pytest.mark.parametrize("fit_intercept", [False, True])
 def test_per_example_gradients_add_up_to_the_problem_gradient(reduction, fit_intercept):
-    problem = make_regression(50, 3, seed=1, noise=0.3, fit_intercept=fit_intercept,
-                              reduction=reduction)
+    problem = make_regression(
+        50, 3, seed=1, noise=0.3, fit_intercept=fit_intercept, reduction=reduction
+    )
     theta = np.linspace(-1, 1, problem.n_params)
     rows = per_example_gradients(problem, theta)
     m = 50 if reduction == "mean" else 1
@@ -152,20 +153,33 @@ def test_a_shuffled_epoch_of_equal_batches_averages_to_the_full_gradient():
 
 def test_sgd_with_a_fixed_step_converges_under_interpolation_and_not_without():
     line = article_regression(fit_intercept=True, reduction="mean")
-    run = gradient_descent(MinibatchGradient(line, 1, seed=0, replacement=True), np.zeros(2),
-                           num_steps=3000, learning_rate=0.02)
+    run = gradient_descent(
+        MinibatchGradient(line, 1, seed=0, replacement=True),
+        np.zeros(2),
+        num_steps=3000,
+        learning_rate=0.02,
+    )
     assert np.abs(run.final - [-1.0, 2.0]).max() < 1e-7
     slope = article_regression(reduction="mean")
-    run = gradient_descent(MinibatchGradient(slope, 1, seed=0, replacement=True), np.zeros(1),
-                           num_steps=3000, learning_rate=0.02)
+    run = gradient_descent(
+        MinibatchGradient(slope, 1, seed=0, replacement=True),
+        np.zeros(1),
+        num_steps=3000,
+        learning_rate=0.02,
+    )
     spread = np.sqrt(np.mean((run.params[1000:, 0] - 19 / 11) ** 2))
     assert 0.03 < spread < 0.1  # the noise ball of the page (formula 0.0536)
 
 
 def test_minibatch_gradient_keeps_the_clip_in_the_runner():
     line = article_regression(fit_intercept=True, reduction="mean")
-    run = gradient_descent(MinibatchGradient(line, 1, seed=0), np.zeros(2), num_steps=50,
-                           learning_rate=0.02, clip=ClipByNorm(1.0))
+    run = gradient_descent(
+        MinibatchGradient(line, 1, seed=0),
+        np.zeros(2),
+        num_steps=50,
+        learning_rate=0.02,
+        clip=ClipByNorm(1.0),
+    )
     assert run.clipped_grad_norms.max() <= 1.0 + 1e-12
     assert run.clip_rate > 0.5
 
@@ -263,8 +277,9 @@ def test_the_stable_step_grows_with_the_batch_size_and_stays_below_two_over_lamb
     problem = make_regression(500, 6, seed=0, noise=0.5)
     two_over_lambda = 2 / np.linalg.eigvalsh(problem.hessian())[-1]
     found = [
-        sgd_divergence_boundary(problem, np.zeros(6), batch_size=b, seed=0, low=0.02,
-                                high=2.0, num_steps=150, tol=0.01)
+        sgd_divergence_boundary(
+            problem, np.zeros(6), batch_size=b, seed=0, low=0.02, high=2.0, num_steps=150, tol=0.01
+        )
         for b in (1, 32)
     ]
     assert found[0] < found[1] < 1.1 * two_over_lambda
@@ -274,8 +289,17 @@ def test_the_stable_step_grows_with_the_batch_size_and_stays_below_two_over_lamb
 def test_sgd_divergence_boundary_checks_the_bracket():
     problem = make_regression(100, 2, seed=0)
     with pytest.raises(ValueError, match="high"):
-        sgd_divergence_boundary(problem, np.zeros(2), batch_size=1, seed=0, low=0.01,
-                                high=0.02, num_steps=100, tol=0.001)
+        sgd_divergence_boundary(
+            problem,
+            np.zeros(2),
+            batch_size=1,
+            seed=0,
+            low=0.01,
+            high=0.02,
+            num_steps=100,
+            tol=0.001,
+        )
     with pytest.raises(ValueError, match="low"):
-        sgd_divergence_boundary(problem, np.zeros(2), batch_size=1, seed=0, low=0.5,
-                                high=0.4, num_steps=100, tol=0.001)
+        sgd_divergence_boundary(
+            problem, np.zeros(2), batch_size=1, seed=0, low=0.5, high=0.4, num_steps=100, tol=0.001
+        )
