@@ -113,7 +113,7 @@ def plot_sgd_stable_step(
                 high=2 * b / (b + d + 1),
                 num_steps=150,
                 tol=0.03 * b / (b + d + 1),
-            )
+            ).estimate
             for b in batch_sizes
         ]
         label = text["measured"].format(seeds=num_seeds) if seed == 0 else None

@@ -38,6 +38,7 @@ from gdguide._validation import (
 )
 from gdguide.descent import gradient_descent
 from gdguide.problems import LinearRegression
+from gdguide.stability import DivergenceBoundary
 
 __all__ = [
     "GaussianNoise",
@@ -594,7 +595,7 @@ def sgd_divergence_boundary(
     num_steps: int,
     tol: float,
     replacement: bool = True,
-) -> float:
+) -> DivergenceBoundary:
     r"""Bisect for the learning rate where minibatch SGD with one seed starts to diverge.
 
     Every trial rate runs [`gradient_descent`][gdguide.gradient_descent] from `x0` for
@@ -602,7 +603,7 @@ def sgd_divergence_boundary(
     trials see the same sequence of batches; a run diverges in the sense of
     `Trajectory.diverged` (its loss ended above where it started, or became non-finite). The
     bracket $[\text{low}, \text{high}]$, where `low` must not diverge and `high` must, is
-    halved until it is narrower than `tol`; the midpoint is returned.
+    halved until it is narrower than `tol`.
 
     Parameters
     ----------
@@ -623,8 +624,9 @@ def sgd_divergence_boundary(
 
     Returns
     -------
-    float
-        The midpoint of the final bracket.
+    DivergenceBoundary
+        The final bracket and the number of runs, as `find_divergence_boundary` returns; its
+        `estimate` is the midpoint.
 
     Raises
     ------
@@ -645,9 +647,9 @@ def sgd_divergence_boundary(
     >>> import numpy as np
     >>> from gdguide import make_regression, sgd_divergence_boundary
     >>> problem = make_regression(1000, 4, seed=0, noise=0.1)
-    >>> rate = sgd_divergence_boundary(problem, np.zeros(4), batch_size=1, seed=0,
+    >>> found = sgd_divergence_boundary(problem, np.zeros(4), batch_size=1, seed=0,
     ...                                low=0.01, high=1.0, num_steps=300, tol=0.01)
-    >>> bool(0.1 < rate < 0.4)  # far below 2/lambda_max, about 1 here
+    >>> bool(0.1 < found.estimate < 0.4)  # far below 2/lambda_max, about 1 here
     True
     """
     problem = _regression("problem", problem)
@@ -666,7 +668,9 @@ def sgd_divergence_boundary(
         raise ValueError(f"low={lo!r} already diverges within num_steps={num_steps}: lower it")
     if not diverges(hi):
         raise ValueError(f"high={hi!r} does not diverge within num_steps={num_steps}: raise it")
+    runs = 2
     while hi - lo > tol:
         mid = 0.5 * (lo + hi)
         lo, hi = (lo, mid) if diverges(mid) else (mid, hi)
-    return 0.5 * (lo + hi)
+        runs += 1
+    return DivergenceBoundary(low=lo, high=hi, num_runs=runs)
