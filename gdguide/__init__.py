@@ -15,6 +15,8 @@ the modules group them by topic:
 - `gdguide.plotting`: the site's figures, labelled in Chinese or English (needs matplotlib).
 """
 
+from importlib import metadata as _metadata
+
 from gdguide import (
     clipping,
     descent,
@@ -38,7 +40,11 @@ from gdguide.robustness import *  # noqa: F403
 from gdguide.stability import *  # noqa: F403
 from gdguide.stochastic import *  # noqa: F403
 
-__version__ = "0.1.0"
+try:
+    #: The installed distribution's version: written once, in pyproject.toml.
+    __version__ = _metadata.version("gdguide")
+except _metadata.PackageNotFoundError:  # the source tree on sys.path without an install
+    __version__ = "0+unknown"
 
 __all__ = sorted(
     {

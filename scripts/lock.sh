@@ -10,6 +10,6 @@ trap 'rm -rf "$tmp"' EXIT
 {
     echo "# Lock file: exact versions for every install of gdguide's environment (scripts/setup.sh)."
     echo "# Regenerate with scripts/lock.sh. torch is the CPU build where the platform has one."
-    "$tmp/venv/bin/python" -m pip freeze --exclude gdguide | sed -E 's/^torch==([0-9.]+)\+cpu$/torch==\1/'
+    "$tmp/venv/bin/python" -m pip freeze --all --exclude gdguide --exclude pip | sed -E 's/^torch==([0-9.]+)\+cpu$/torch==\1/'
 } > requirements/constraints.txt
 echo "wrote requirements/constraints.txt ($(grep -vc '^#' requirements/constraints.txt) pins)"

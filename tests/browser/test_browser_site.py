@@ -362,6 +362,9 @@ def inspect(page, visit: Visit, runner: ThreadPoolExecutor) -> None:
         ]
         visit.runs = runner.submit(run_blocks, blocks)
     with step("axe"):
+        # The page at rest: the copy click left the pointer where a link may now sit, and axe
+        # would measure that link's hover colour.
+        page.mouse.move(0, 0)
         page.add_script_tag(path=str(AXE))
         visit.axe = page.evaluate(AXE_RUN)
 
