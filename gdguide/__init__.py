@@ -11,6 +11,7 @@ the modules group them by topic:
 - `gdguide.nets`: a numpy MLP and RNN with backpropagation and gradient-norm reports;
 - `gdguide.monitor`: gradient-norm history, spikes, non-finite steps, clip rate;
 - `gdguide.robustness`: input sensitivity (empirical Lipschitz estimates);
+- `gdguide.stochastic`: seeded minibatches, per-example gradients, gradient-noise models;
 - `gdguide.plotting`: the site's figures, labelled in Chinese or English (needs matplotlib).
 """
 
@@ -26,6 +27,7 @@ from gdguide import (
     problems,
     robustness,
     stability,
+    stochastic,
 )
 from gdguide.clipping import *  # noqa: F403
 from gdguide.descent import *  # noqa: F403
@@ -36,6 +38,7 @@ from gdguide.plotting import *  # noqa: F403
 from gdguide.problems import *  # noqa: F403
 from gdguide.robustness import *  # noqa: F403
 from gdguide.stability import *  # noqa: F403
+from gdguide.stochastic import *  # noqa: F403
 
 try:
     #: The installed distribution's version: written once, in pyproject.toml.
@@ -54,5 +57,6 @@ __all__ = sorted(
         *problems.__all__,
         *robustness.__all__,
         *stability.__all__,
+        *stochastic.__all__,
     }
 )

@@ -1203,3 +1203,13 @@ def save_svg(fig: Figure, path: str | os.PathLike[str] | TextIO) -> None:
     pyplot = sys.modules.get("matplotlib.pyplot")
     if pyplot is not None:
         pyplot.close(fig)
+
+
+# --- the stochastic-gradient pages' figures (their own module, re-exported here) -----------------
+
+from gdguide.plotting_stochastic import (  # noqa: E402  (needs the helpers above)
+    plot_heavy_tailed_noise,
+    plot_sgd_stable_step,
+)
+
+__all__ += ["plot_heavy_tailed_noise", "plot_sgd_stable_step"]

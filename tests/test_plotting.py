@@ -15,11 +15,13 @@ from gdguide import plotting
 from gdguide.plotting import (
     plot_article_runs,
     plot_clipping_wobble,
+    plot_heavy_tailed_noise,
     plot_input_sensitivity,
     plot_layer_gradient_norms,
     plot_lr_sweep,
     plot_recurrent_cliff,
     plot_rnn_training,
+    plot_sgd_stable_step,
     plot_wall,
     save_svg,
 )
@@ -41,6 +43,8 @@ ALLOWED_LATIN_ON_ZH = {
     "input_sensitivity",
     "jacobian_sensitivity",
     "jacobian_norm_bound",
+    "SGD",
+    "Student",
 }
 
 # small versions of every figure (fast), keyed by the function they exercise
@@ -57,6 +61,10 @@ SMALL = {
     "input_sensitivity": lambda lang: plot_input_sensitivity(
         [2, 3], num_inputs=4, num_samples=5, lang=lang
     ),
+    "sgd_stable_step": lambda lang: plot_sgd_stable_step(
+        [1, 8], num_seeds=1, num_examples=200, num_features=4, lang=lang
+    ),
+    "heavy_tailed_noise": lambda lang: plot_heavy_tailed_noise(num_steps=100, lang=lang),
 }
 
 
@@ -279,6 +287,24 @@ def test_input_sensitivity_figure_orders_sample_exact_and_bound():
     )
     assert np.all(sampled <= exact * (1 + 1e-3)) and np.all(exact <= bound)
     assert bound[-1] > 10 * exact[-1]
+
+
+def test_sgd_stable_step_figure_puts_the_measured_boundaries_under_the_full_batch_limit():
+    ax = plot_sgd_stable_step([1, 8], num_seeds=2, num_examples=200, num_features=4).axes[0]
+    measured = np.concatenate([line.get_ydata() for line in ax.get_lines()[:2]])
+    full_batch = ax.get_lines()[-1].get_ydata()[0]
+    assert measured.shape == (4,)
+    assert np.all(measured < full_batch)
+    assert measured[1] > 2 * measured[0]  # seed 0: b = 8 tolerates a much larger step than b = 1
+
+
+def test_heavy_tailed_noise_figure_shows_clipping_taming_only_the_heavy_tails():
+    left, right = plot_heavy_tailed_noise(num_steps=500).axes
+    (gauss_plain, gauss_clipped), (heavy_plain, heavy_clipped) = (
+        [line.get_ydata() for line in ax.get_lines()] for ax in (left, right)
+    )
+    assert np.allclose(gauss_plain, gauss_clipped, rtol=0.2)
+    assert heavy_plain.max() > 5 * heavy_clipped.max()
 
 
 # --- gdguide_site/figures.py (scripts/make_figures.py) -----------------------------------------

@@ -34,6 +34,8 @@ FIGURES: dict[str, Callable[[str], object]] = {
     "deep-mlp-gradients": lambda lang: plotting.plot_layer_gradient_norms(lang=lang),
     "rnn-training": lambda lang: plotting.plot_rnn_training(lang=lang),
     "input-robustness": lambda lang: plotting.plot_input_sensitivity(lang=lang),
+    "sgd-stable-step": lambda lang: plotting.plot_sgd_stable_step(lang=lang),
+    "heavy-tailed-noise": lambda lang: plotting.plot_heavy_tailed_noise(lang=lang),
 }
 
 
