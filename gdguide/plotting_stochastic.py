@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import NDArray
 
+from gdguide._validation import positive_finite, positive_int
 from gdguide.clipping import ClipByNorm
 from gdguide.descent import gradient_descent
 from gdguide.plotting import _ONE, _TWO, Lang, _finish, _labels, _log_scale, _new_figure
@@ -98,6 +99,7 @@ def plot_sgd_stable_step(
     'batch size b'
     """
     text = _labels(_STABLE_STEP, lang)
+    num_seeds = positive_int("num_seeds", num_seeds)
     data = make_regression(num_examples, num_features, seed=0, noise=0.5)
     d = data.n_params
     lam_max = float(np.linalg.eigvalsh(data.hessian())[-1])
@@ -205,6 +207,7 @@ def plot_heavy_tailed_noise(
     ['高斯噪声', 'Student-t 噪声（ν = 1.5），|ξ| 的中位数相同']
     """
     text = _labels(_HEAVY, lang)
+    dof = positive_finite("dof", dof)
     quadratic = Quadratic(np.eye(10))
     fig, axes = _new_figure(_TWO, ncols=2)
     noises: list[tuple[str, Callable[[], Callable[[tuple[int, ...]], NDArray]]]] = [

@@ -30,6 +30,8 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from gdguide._validation import (
+    boolean,
+    finite_float_array,
     float_array,
     nonnegative_finite,
     nonnegative_int,
@@ -118,14 +120,16 @@ class MinibatchSampler:
     ) -> None:
         self.num_examples = positive_int("num_examples", num_examples)
         self.batch_size = positive_int("batch_size", batch_size)
+        replacement = boolean("replacement", replacement)
+        drop_last = boolean("drop_last", drop_last)
         if not replacement and self.batch_size > self.num_examples:
             raise ValueError(
                 f"batch_size must be <= num_examples ({self.num_examples}) without replacement,"
                 f" got {self.batch_size}"
             )
         self.seed = _seed(seed)
-        self.replacement = bool(replacement)
-        self.drop_last = bool(drop_last)
+        self.replacement = replacement
+        self.drop_last = drop_last
         self._rng = np.random.default_rng(self.seed)
         self._order: NDArray[np.int64] = np.empty(0, np.int64)
         self._position = self.num_examples  # past the end: the first call draws
@@ -166,7 +170,7 @@ def _regression(name: str, problem: object) -> LinearRegression:
 
 
 def _theta(problem: LinearRegression, theta: ArrayLike) -> NDArray:
-    theta = float_array("theta", theta)
+    theta = finite_float_array("theta", theta)
     if theta.shape != (problem.n_params,):
         raise ValueError(f"theta must have shape ({problem.n_params},), got {theta.shape}")
     return theta
@@ -656,6 +660,8 @@ def sgd_divergence_boundary(
     lo = positive_finite("low", low)
     hi = positive_finite("high", high)
     tol = positive_finite("tol", tol)
+    replacement = boolean("replacement", replacement)
+    x0 = finite_float_array("x0", x0)
     if not lo < hi:
         raise ValueError(f"low must be smaller than high, got low={lo!r}, high={hi!r}")
 

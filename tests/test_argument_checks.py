@@ -17,6 +17,7 @@ import pytest
 import gdguide
 
 NET = gdguide.init_mlp([2, 3, 1])
+ARTICLE = gdguide.article_regression()
 
 
 def _grad(x):
@@ -78,6 +79,23 @@ VALID_CALLS = {
     "input_sensitivity": {"f": lambda x: x, "X": np.ones((2, 2)), "radius": 0.1, "num_samples": 3},
     "jacobian_sensitivity": {"model": NET, "X": np.ones((2, 2))},
     "jacobian_norm_bound": {"model": NET},
+    "MinibatchSampler": {"num_examples": 5, "batch_size": 2, "seed": 0},
+    "MinibatchGradient": {"problem": ARTICLE, "batch_size": 2, "seed": 0},
+    "per_example_gradients": {"problem": ARTICLE, "theta": np.zeros(1)},
+    "make_regression": {"num_examples": 10, "num_features": 2, "seed": 0},
+    "GaussianNoise": {"scale": 1.0, "seed": 0},
+    "StudentTNoise": {"scale": 1.0, "dof": 3.0, "seed": 0},
+    "NoisyGradient": {"grad": _grad, "noise": lambda shape: np.zeros(shape)},
+    "sgd_divergence_boundary": {
+        "problem": ARTICLE,
+        "x0": np.zeros(1),
+        "batch_size": 2,
+        "seed": 0,
+        "low": 0.001,
+        "high": 0.1,
+        "num_steps": 20,
+        "tol": 0.05,
+    },
 }
 
 #: The figures (their valid calls, which draw, are tests/test_plotting.py's): only bad values are
