@@ -152,7 +152,6 @@ def test_build_makes_an_sdist_and_a_wheel_that_twine_accepts(tmp_path):
 RUN_IN_FRESH_VENV = r"""
 import contextlib, doctest, importlib, io, json, pkgutil, sys
 import gdguide
-from gdguide_site.release import released_wheel, wheel_name
 
 pages = json.loads(sys.stdin.read())
 printed = {}
