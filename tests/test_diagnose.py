@@ -216,3 +216,55 @@ def test_cli_rejects_a_bad_setting_without_a_traceback(tmp_path):
     path = write(tmp_path / "a.csv", "step,loss\n0,1\n")
     result = run_cli(path, "--window", "0")
     assert result.returncode == 2 and "window" in result.stderr and "Traceback" not in result.stderr
+
+
+# --- the shipped example logs (scripts/make_example_logs.py) ----------------------------------
+
+
+LOGS = Path(__file__).parent / "data" / "logs"
+
+
+def test_example_logs_are_what_the_script_writes(tmp_path, monkeypatch):
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "make_example_logs", Path(__file__).parents[1] / "scripts" / "make_example_logs.py"
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    monkeypatch.setattr(module, "OUT", tmp_path)
+    module.main()
+    written = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*") if p.is_file())
+    shipped = sorted(p.relative_to(LOGS) for p in LOGS.rglob("*") if p.is_file())
+    assert written == shipped
+    for name in written:
+        assert (tmp_path / name).read_bytes() == (LOGS / name).read_bytes(), name
+
+
+def test_example_spike_is_led_by_the_gradient_norm():
+    report = diagnose_files([str(LOGS / "spike_led_by_grad_norm.csv")])
+    assert report["grad_norm_spikes"] == [250, 251] and report["loss_spikes"] == [253, 254]
+    assert report["lead"]["grad_norm_first"] == 2 and report["nonfinite_steps"] == []
+
+
+def test_example_run_that_goes_nan():
+    report = diagnose_files([str(LOGS / "goes_nan.jsonl")])
+    assert report["nonfinite_steps"] == list(range(240, 300))
+    assert report["grad_norm_spikes"][0] < report["loss_spikes"][0] < 240
+
+
+def test_example_resumed_run():
+    paths = [str(LOGS / "resumed" / f"part{i}.csv") for i in (1, 2)]
+    report = diagnose_files(paths)
+    assert [(r["previous_step"], r["step"], r["records_dropped"]) for r in report["resumes"]] == [
+        (179, 150, 30)
+    ]
+    assert report["records"] == 300
+
+
+def test_example_tensorboard_export():
+    paths = sorted(str(p) for p in (LOGS / "tensorboard").iterdir())
+    report = diagnose_files(paths)
+    assert report["grad_norm_spikes"] == [180] and report["loss_spikes"] == [182]
+    assert report["lead"]["pairs"][0]["lead_steps"] == 2
