@@ -319,6 +319,7 @@ API_MODULES = [
     "problems",
     "nets",
     "monitor",
+    "diagnose",
     "robustness",
     "plotting",
 ]
