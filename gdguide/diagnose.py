@@ -84,14 +84,14 @@ Examples
 from __future__ import annotations
 
 import csv
-import io
+import itertools
 import json
 import math
 import os
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TextIO
 
 import numpy as np
 from numpy.typing import NDArray
@@ -149,7 +149,7 @@ def _parse_cells(cells: list[str], where: str) -> tuple[NDArray, NDArray]:
         raise  # pragma: no cover - astype and float() disagree
 
 
-def _open_text(path: str) -> io.TextIOWrapper:
+def _open_text(path: str) -> TextIO:
     if os.path.isdir(path):
         raise LogError(f"{path}: is a directory, not a log file")
     try:
@@ -178,59 +178,94 @@ def _first_line(path: str) -> tuple[str, int]:
 
 
 def _read_csv(path: str, wanted: dict[str, str], header_line: int) -> tuple[dict, int]:
-    """Return ({column name: (values, present, lines)}, record count) for the wanted names."""
+    """Return ({"header", "columns": {name: (values, present)}, "lines"}, record count).
+
+    Blocks of `CHUNK_LINES` lines go through numpy's C parser (`numpy.loadtxt`); a block it
+    refuses (empty cells, quotes, text, ragged rows) is read again with the `csv` module, which
+    finds the exact line and column of a problem.
+    """
     parts: dict[str, list[tuple[NDArray, NDArray]]] = {name: [] for name in wanted.values()}
     line_parts: list[NDArray] = []
     with _open_text(path) as handle:
         try:
-            reader = csv.reader(handle)
-            header: list[str] = []
-            for row in reader:
-                if any(cell.strip() for cell in row):
-                    header = [cell.strip() for cell in row]
-                    break
+            for _ in range(header_line):
+                header_text = handle.readline()
+            header = [cell.strip() for cell in next(csv.reader([header_text]))]
             index = {name: header.index(name) for name in wanted.values() if name in header}
-            width = len(header)
+            number = header_line + 1
             while True:
-                rows: list[list[str]] = []
-                numbers: list[int] = []
-                for row in reader:
-                    if not row or (len(row) == 1 and not row[0].strip()):
-                        continue
-                    if len(row) != width:
-                        raise LogError(
-                            f"{path}, line {reader.line_num}: {len(row)} fields, the header has "
-                            f"{width}"
-                        )
-                    rows.append(row)
-                    numbers.append(reader.line_num)
-                    if len(rows) == CHUNK_LINES:
-                        break
-                if not rows:
+                block = list(itertools.islice(handle, CHUNK_LINES))
+                if not block:
                     break
-                lines = np.asarray(numbers)
-                line_parts.append(lines)
+                parsed = _fast_block(block, len(header)) or _checked_block(
+                    block, number, len(header), path, index
+                )
+                values, lines = parsed
+                line_parts.append(
+                    lines if lines is not None else np.arange(number, number + len(block))
+                )
                 for name, col in index.items():
-                    cells = [row[col] for row in rows]
-                    where = f"{path}, line {{}}, column {name!r}"
-                    try:
-                        parts[name].append(_parse_cells(cells, where))
-                    except LogError:
-                        for i, cell in enumerate(cells):
-                            if cell.strip():
-                                _to_float(cell, f"{path}, line {lines[i]}, column {name!r}")
-                        raise
+                    column = values[:, col] if isinstance(values, np.ndarray) else values[name]
+                    if isinstance(column, tuple):
+                        parts[name].append(column)
+                    else:
+                        parts[name].append((column, np.ones(column.size, dtype=bool)))
+                number += len(block)
         except UnicodeDecodeError:
             raise LogError(f"{path}: not UTF-8 text, neither CSV nor JSON Lines") from None
-        except csv.Error as error:
-            raise LogError(f"{path}, line {reader.line_num}: not valid CSV ({error})") from None
     lines_all = np.concatenate(line_parts) if line_parts else np.zeros(0, np.int64)
     out = {}
-    for name in index:
-        values = np.concatenate([v for v, _ in parts[name]]) if parts[name] else np.zeros(0)
-        present = np.concatenate([p for _, p in parts[name]]) if parts[name] else np.zeros(0, bool)
-        out[name] = (values, present)
+    for name in index if line_parts else ():
+        out[name] = (
+            np.concatenate([v for v, _ in parts[name]]),
+            np.concatenate([p for _, p in parts[name]]),
+        )
     return {"header": header, "columns": out, "lines": lines_all}, lines_all.size
+
+
+def _fast_block(block: list[str], width: int) -> tuple[NDArray, None] | None:
+    """Parse a block of plain numeric CSV lines with numpy, or return None to take the slow path."""
+    if any('"' in line or not line.strip() for line in block):
+        return None
+    try:
+        values = np.loadtxt(block, delimiter=",", dtype=np.float64, comments=None, ndmin=2)
+    except ValueError:
+        return None
+    return (values, None) if values.shape == (len(block), width) else None
+
+
+def _checked_block(
+    block: list[str], first_number: int, width: int, path: str, index: dict[str, int]
+) -> tuple[dict[str, tuple[NDArray, NDArray]], NDArray]:
+    """Parse a block with the csv module: empty cells are missing, errors name line and column."""
+    reader = csv.reader(block)
+    rows: list[list[str]] = []
+    numbers: list[int] = []
+    try:
+        for row in reader:
+            number = first_number + reader.line_num - 1
+            if not row or (len(row) == 1 and not row[0].strip()):
+                continue
+            if len(row) != width:
+                raise LogError(f"{path}, line {number}: {len(row)} fields, the header has {width}")
+            rows.append(row)
+            numbers.append(number)
+    except csv.Error as error:
+        raise LogError(
+            f"{path}, line {first_number + reader.line_num - 1}: not valid CSV ({error})"
+        ) from None
+    lines = np.asarray(numbers, dtype=np.int64)
+    out = {}
+    for name, col in index.items():
+        cells = [row[col] for row in rows]
+        try:
+            out[name] = _parse_cells(cells, "")
+        except (LogError, ValueError):
+            for i, cell in enumerate(cells):
+                if cell.strip():
+                    _to_float(cell, f"{path}, line {lines[i]}, column {name!r}")
+            raise
+    return out, lines
 
 
 def _json_value(value: Any, where: str) -> float:
