@@ -61,7 +61,10 @@ EXAMPLES = {
     "nan": ["goes_nan.jsonl"],
     "resumed": ["resumed/part1.csv", "resumed/part2.csv"],
     "tensorboard_loss_only": ["tensorboard/run-train-tag-loss.csv"],
-    "tensorboard": ["tensorboard/run-train-tag-loss.csv", "tensorboard/run-train-tag-grad_norm.csv"],
+    "tensorboard": [
+        "tensorboard/run-train-tag-loss.csv",
+        "tensorboard/run-train-tag-grad_norm.csv",
+    ],
 }
 
 EDGE_CASES = {
