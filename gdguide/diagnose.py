@@ -110,7 +110,7 @@ class LogError(ValueError):
 
 
 @dataclass
-class Column:
+class _Column:
     """One column of a log: values (NaN where missing) and which records have a value."""
 
     values: NDArray
@@ -118,12 +118,12 @@ class Column:
 
 
 @dataclass
-class Log:
+class _Log:
     """A log as columns, before resumes are resolved; `lines[i]` is record i's line number."""
 
     files: list[str]
     names: dict[str, str | None]
-    columns: dict[str, Column]
+    columns: dict[str, _Column]
     steps: NDArray
     lines: NDArray
     sources: NDArray
@@ -328,7 +328,7 @@ def _split_named(argument: str) -> tuple[str | None, str]:
     return None, argument
 
 
-def read_log(paths: Sequence[str], names: dict[str, str] | None = None) -> Log:
+def read_log(paths: Sequence[str], names: dict[str, str] | None = None) -> _Log:
     """Read CSV, JSON Lines or TensorBoard-exported CSV logs into columns.
 
     `names` maps a role (`step`, `loss`, `grad_norm`, `lr`, `update_norm`) to its column name
@@ -375,20 +375,20 @@ def _check_names(found: set[str], wanted: dict[str, str], explicit: dict, where:
         )
 
 
-def _concatenate_tables(tables: list, wanted: dict[str, str], explicit: dict) -> Log:
+def _concatenate_tables(tables: list, wanted: dict[str, str], explicit: dict) -> _Log:
     found = set.intersection(*(set(t["columns"]) for _, t in tables))
     where = ", ".join(path for path, _ in tables)
     for path, table in tables:
         if table["lines"].size == 0:
             raise LogError(f"{path}: no records after the header")
         _check_names(set(table["columns"]), wanted, explicit, path)
-    columns: dict[str, Column] = {}
+    columns: dict[str, _Column] = {}
     resolved: dict[str, str | None] = {}
     for role in ROLES:
         name = wanted[role]
         if name in found:
             resolved[role] = name
-            columns[role] = Column(
+            columns[role] = _Column(
                 np.concatenate([t["columns"][name][0] for _, t in tables]),
                 np.concatenate([t["columns"][name][1] for _, t in tables]),
             )
@@ -407,7 +407,7 @@ def _concatenate_tables(tables: list, wanted: dict[str, str], explicit: dict) ->
     else:
         steps = np.arange(lines.size, dtype=np.int64)
         notes.append(f"no column {wanted['step']!r} in {where}: the record index is the step")
-    return Log([p for p, _ in tables], resolved, columns, steps, lines, sources, notes)
+    return _Log([p for p, _ in tables], resolved, columns, steps, lines, sources, notes)
 
 
 def _check_integer_steps(values: NDArray, lines: NDArray, sources: NDArray, files: list) -> None:
@@ -419,7 +419,7 @@ def _check_integer_steps(values: NDArray, lines: NDArray, sources: NDArray, file
         )
 
 
-def _merge_tensorboard(tags: list, wanted: dict[str, str], explicit: dict) -> Log:
+def _merge_tensorboard(tags: list, wanted: dict[str, str], explicit: dict) -> _Log:
     by_tag = {}
     for path, tag, table in tags:
         steps, _ = table["columns"]["Step"]
@@ -431,7 +431,7 @@ def _merge_tensorboard(tags: list, wanted: dict[str, str], explicit: dict) -> Lo
     _check_names(set(by_tag), wanted, explicit, ", ".join(p for p, _, _ in tags))
     used = [by_tag[wanted[r]] for r in ROLES[1:] if wanted[r] in by_tag]
     all_steps = np.unique(np.concatenate([s for _, s, _, _ in used]))
-    columns: dict[str, Column] = {}
+    columns: dict[str, _Column] = {}
     resolved: dict[str, str | None] = {"step": "Step"}
     for role in ROLES[1:]:
         if wanted[role] not in by_tag:
@@ -443,10 +443,10 @@ def _merge_tensorboard(tags: list, wanted: dict[str, str], explicit: dict) -> Lo
         has = np.zeros(all_steps.size, dtype=bool)
         where = np.searchsorted(all_steps, steps)
         full[where], has[where] = values, present
-        columns[role] = Column(full, has)
+        columns[role] = _Column(full, has)
     notes = [f"TensorBoard tags: {', '.join(sorted(by_tag))}; steps merged across files"]
     zero = np.zeros(all_steps.size, dtype=np.int64)
-    return Log([p for p, _, _ in tags], resolved, columns, all_steps, zero, zero, notes)
+    return _Log([p for p, _, _ in tags], resolved, columns, all_steps, zero, zero, notes)
 
 
 def _later_records_win(steps: NDArray) -> NDArray:
@@ -459,7 +459,7 @@ def _later_records_win(steps: NDArray) -> NDArray:
     return keep
 
 
-def _resumes(log: Log, keep: NDArray) -> list[dict]:
+def _resumes(log: _Log, keep: NDArray) -> list[dict]:
     back = np.flatnonzero(log.steps[1:] <= log.steps[:-1]) + 1
     dropped = np.cumsum(~keep)
     out = []
