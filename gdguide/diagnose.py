@@ -279,10 +279,26 @@ def _json_value(value: Any, where: str) -> float:
 
 
 def _read_jsonl(path: str, wanted: dict[str, str]) -> dict:
+    """Return ({"header", "columns": {name: (values, present)}, "lines"}) of a JSON Lines log.
+
+    Each line is decoded by `json.loads` (which reads NaN, Infinity, -Infinity) and only the
+    wanted keys are kept; they are moved into numpy arrays every `CHUNK_LINES` records.
+    """
     names = list(wanted.values())
     values: dict[str, list[float]] = {name: [] for name in names}
     present: dict[str, list[bool]] = {name: [] for name in names}
     lines: list[int] = []
+    blocks: dict[str, list[tuple[NDArray, NDArray]]] = {name: [] for name in names}
+    line_blocks: list[NDArray] = []
+
+    def flush() -> None:
+        line_blocks.append(np.asarray(lines, dtype=np.int64))
+        lines.clear()
+        for name in names:
+            blocks[name].append((np.asarray(values[name]), np.asarray(present[name], dtype=bool)))
+            values[name].clear()
+            present[name].clear()
+
     with _open_text(path) as handle:
         try:
             for number, line in enumerate(handle, start=1):
@@ -305,14 +321,17 @@ def _read_jsonl(path: str, wanted: dict[str, str]) -> dict:
                         values[name].append(_json_value(record[name], where))
                     else:
                         values[name].append(math.nan)
+                if len(lines) == CHUNK_LINES:
+                    flush()
         except UnicodeDecodeError:
             raise LogError(f"{path}: not UTF-8 text, neither CSV nor JSON Lines") from None
-    out = {
-        name: (np.asarray(values[name]), np.asarray(present[name], dtype=bool))
-        for name in names
-        if any(present[name])
-    }
-    return {"header": list(out), "columns": out, "lines": np.asarray(lines, dtype=np.int64)}
+    flush()
+    out = {}
+    for name in names:
+        found = np.concatenate([p for _, p in blocks[name]])
+        if found.any():
+            out[name] = (np.concatenate([v for v, _ in blocks[name]]), found)
+    return {"header": list(out), "columns": out, "lines": np.concatenate(line_blocks)}
 
 
 def _tensorboard_tag(path: str) -> str:
