@@ -281,57 +281,96 @@ def _json_value(value: Any, where: str) -> float:
 def _read_jsonl(path: str, wanted: dict[str, str]) -> dict:
     """Return ({"header", "columns": {name: (values, present)}, "lines"}) of a JSON Lines log.
 
-    Each line is decoded by `json.loads` (which reads NaN, Infinity, -Infinity) and only the
-    wanted keys are kept; they are moved into numpy arrays every `CHUNK_LINES` records.
+    Blocks of `CHUNK_LINES` lines are decoded by one `json.loads` call (which reads NaN,
+    Infinity, -Infinity) and only the wanted keys are kept, as numpy arrays; a block with a
+    problem (bad JSON, a string or null where a number belongs) is read again line by line,
+    which names the line and column.
     """
     names = list(wanted.values())
+    blocks: dict[str, list[tuple[NDArray, NDArray]]] = {name: [] for name in names}
+    line_blocks: list[NDArray] = []
+    with _open_text(path) as handle:
+        try:
+            number = 1
+            while True:
+                block = list(itertools.islice(handle, CHUNK_LINES))
+                if not block:
+                    break
+                parsed = _fast_json_block(block, number, names) or _checked_json_block(
+                    block, number, names, path
+                )
+                columns, lines = parsed
+                line_blocks.append(lines)
+                for name in names:
+                    blocks[name].append(columns[name])
+                number += len(block)
+        except UnicodeDecodeError:
+            raise LogError(f"{path}: not UTF-8 text, neither CSV nor JSON Lines") from None
+    out = {}
+    for name in names:
+        found = np.concatenate([p for _, p in blocks[name]]) if blocks[name] else np.zeros(0, bool)
+        if found.any():
+            out[name] = (np.concatenate([v for v, _ in blocks[name]]), found)
+    lines_all = np.concatenate(line_blocks) if line_blocks else np.zeros(0, np.int64)
+    return {"header": list(out), "columns": out, "lines": lines_all}
+
+
+JsonBlock = tuple[dict[str, tuple[NDArray, NDArray]], NDArray]
+
+
+def _fast_json_block(block: list[str], first: int, names: list[str]) -> JsonBlock | None:
+    """Decode a block of plain numeric records at once, or return None to take the slow path."""
+    kept = [i for i, line in enumerate(block) if line.strip()]
+    try:
+        records = json.loads("[" + ",".join(block[i] for i in kept) + "]")
+    except json.JSONDecodeError:
+        return None
+    if len(records) != len(kept) or not all(type(r) is dict for r in records):
+        return None
+    columns = {}
+    for name in names:
+        present = np.fromiter((name in r for r in records), dtype=bool, count=len(records))
+        cells = [r.get(name) for r in records]
+        types = set(map(type, cells))
+        if (
+            not types <= {int, float, type(None)}
+            or cells.count(None) != present.size - present.sum()
+        ):
+            return None
+        columns[name] = (np.asarray(cells, dtype=np.float64), present)
+    return columns, np.asarray(kept, dtype=np.int64) + first
+
+
+def _checked_json_block(block: list[str], first: int, names: list[str], path: str) -> JsonBlock:
+    """Decode a block line by line: errors name the line and column."""
     values: dict[str, list[float]] = {name: [] for name in names}
     present: dict[str, list[bool]] = {name: [] for name in names}
     lines: list[int] = []
-    blocks: dict[str, list[tuple[NDArray, NDArray]]] = {name: [] for name in names}
-    line_blocks: list[NDArray] = []
-
-    def flush() -> None:
-        line_blocks.append(np.asarray(lines, dtype=np.int64))
-        lines.clear()
-        for name in names:
-            blocks[name].append((np.asarray(values[name]), np.asarray(present[name], dtype=bool)))
-            values[name].clear()
-            present[name].clear()
-
-    with _open_text(path) as handle:
+    for number, line in enumerate(block, start=first):
+        if not line.strip():
+            continue
         try:
-            for number, line in enumerate(handle, start=1):
-                if not line.strip():
-                    continue
-                try:
-                    record = json.loads(line)
-                except json.JSONDecodeError as error:
-                    raise LogError(
-                        f"{path}, line {number}: not JSON ({error.msg} at column {error.colno})"
-                    ) from None
-                if not isinstance(record, dict):
-                    raise LogError(f"{path}, line {number}: not a JSON object")
-                lines.append(number)
-                for name in names:
-                    has = name in record
-                    present[name].append(has)
-                    if has:
-                        where = f"{path}, line {number}, column {name!r}"
-                        values[name].append(_json_value(record[name], where))
-                    else:
-                        values[name].append(math.nan)
-                if len(lines) == CHUNK_LINES:
-                    flush()
-        except UnicodeDecodeError:
-            raise LogError(f"{path}: not UTF-8 text, neither CSV nor JSON Lines") from None
-    flush()
-    out = {}
-    for name in names:
-        found = np.concatenate([p for _, p in blocks[name]])
-        if found.any():
-            out[name] = (np.concatenate([v for v, _ in blocks[name]]), found)
-    return {"header": list(out), "columns": out, "lines": np.concatenate(line_blocks)}
+            record = json.loads(line)
+        except json.JSONDecodeError as error:
+            raise LogError(
+                f"{path}, line {number}: not JSON ({error.msg} at column {error.colno})"
+            ) from None
+        if not isinstance(record, dict):
+            raise LogError(f"{path}, line {number}: not a JSON object")
+        lines.append(number)
+        for name in names:
+            has = name in record
+            present[name].append(has)
+            if has:
+                where = f"{path}, line {number}, column {name!r}"
+                values[name].append(_json_value(record[name], where))
+            else:
+                values[name].append(math.nan)
+    columns = {
+        name: (np.asarray(values[name], dtype=np.float64), np.asarray(present[name], dtype=bool))
+        for name in names
+    }
+    return columns, np.asarray(lines, dtype=np.int64)
 
 
 def _tensorboard_tag(path: str) -> str:

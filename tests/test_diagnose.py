@@ -268,3 +268,15 @@ def test_example_tensorboard_export():
     report = diagnose_files(paths)
     assert report["grad_norm_spikes"] == [180] and report["loss_spikes"] == [182]
     assert report["lead"]["pairs"][0]["lead_steps"] == 2
+
+
+def test_cli_two_json_objects_on_one_line_are_not_two_records(tmp_path):
+    path = write(tmp_path / "a.jsonl", '{"step": 0, "loss": 1}, {"step": 1, "loss": 2}\n')
+    result = run_cli(path)
+    assert result.returncode == 2 and "line 1: not JSON" in result.stderr
+
+
+def test_cli_json_boolean_is_not_a_number(tmp_path):
+    path = write(tmp_path / "a.jsonl", '{"step": 0, "loss": 1}\n{"step": 1, "loss": true}\n')
+    result = run_cli(path)
+    assert result.returncode == 2 and "line 2, column 'loss': true is not a number" in result.stderr
