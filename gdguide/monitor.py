@@ -24,7 +24,14 @@ from gdguide._validation import (
     real_number,
 )
 
-__all__ = ["GradNormMonitor", "NormEvent", "clip_rate", "skip_nonfinite_step"]
+__all__ = [
+    "GradNormMonitor",
+    "NormEvent",
+    "clip_rate",
+    "exceeds_baseline",
+    "rolling_median_baseline",
+    "skip_nonfinite_step",
+]
 
 P = TypeVar("P")
 
@@ -184,7 +191,7 @@ class GradNormMonitor:
             raise ValueError(f"norm must be >= 0, got {norm}")
         step, baseline = len(self._history), self.baseline
         nonfinite = not math.isfinite(norm)
-        spike = not nonfinite and norm > self.spike_factor * baseline
+        spike = bool(exceeds_baseline(norm, baseline, self.spike_factor))
         clipped = self.max_norm is not None and norm > self.max_norm
         self._history.append(norm)
         if nonfinite:
@@ -225,6 +232,82 @@ class GradNormMonitor:
         if threshold is None:
             raise ValueError("max_norm is required: the monitor was created without one")
         return clip_rate(self._history, threshold)
+
+
+def exceeds_baseline(values: ArrayLike, baselines: ArrayLike, spike_factor: float) -> NDArray:
+    r"""Apply the spike rule elementwise: `value > spike_factor * baseline`, both finite.
+
+    $$
+    \text{spike}_k \iff x_k > \rho\, m_k \iff \log x_k - \log m_k > \log \rho ,
+    $$
+
+    a fixed distance on a log scale, so a norm or loss that falls (or grows) by orders of
+    magnitude over a run is judged against its own level: a trend is not a spike. A NaN baseline
+    (warm-up) or a non-finite value is never a spike, and a value exactly at $\rho m_k$ is not
+    one. [`GradNormMonitor`][gdguide.monitor.GradNormMonitor] and `gdguide.diagnose` both use it.
+
+    Examples
+    --------
+    >>> from gdguide import exceeds_baseline
+    >>> exceeds_baseline([5.0, 5.1, float("inf"), 9.0], [1.0, 1.0, 1.0, float("nan")], 5.0).tolist()
+    [False, True, False, False]
+    """
+    x = np.asarray(values, dtype=np.float64)
+    m = np.asarray(baselines, dtype=np.float64)
+    with np.errstate(invalid="ignore"):
+        return np.isfinite(x) & np.isfinite(m) & (x > spike_factor * m)
+
+
+def rolling_median_baseline(values: ArrayLike, window: int = 50, warmup: int = 10) -> NDArray:
+    r"""Return the baseline `GradNormMonitor` holds before each step, for a whole series.
+
+    $$
+    m_k = \operatorname{median}\{x_j : j < k,\ x_j \text{ finite},\ j \text{ among the last
+    `window` such}\},
+    $$
+
+    NaN while fewer than `warmup` finite values precede $k$. Non-finite values are kept out of
+    the median, spikes are kept in (so a lasting change of level stops being flagged). The median
+    of an even count is the mean of the two middle values, as `numpy.median`.
+
+    Parameters
+    ----------
+    values : array_like, shape (K,)
+        The series (gradient norms, losses); NaN and inf allowed.
+    window : int, default 50
+        Number of recent finite values in the median.
+    warmup : int, default 10
+        Finite values needed before the baseline exists, between 1 and `window`.
+
+    Returns
+    -------
+    numpy.ndarray, shape (K,)
+        $m_k$ for every step, float64.
+
+    Examples
+    --------
+    >>> from gdguide import rolling_median_baseline
+    >>> rolling_median_baseline([1.0, 3.0, float("nan"), 2.0, 9.0], window=2, warmup=2).tolist()
+    [nan, nan, 2.0, 2.0, 2.5]
+    """
+    x = np.asarray(float_array("values", values), dtype=np.float64).ravel()
+    window = positive_int("window", window)
+    warmup = positive_int("warmup", warmup)
+    if warmup > window:
+        raise ValueError(f"warmup must be <= window ({window}), got {warmup}")
+    finite = np.isfinite(x)
+    f = x[finite]
+    # by_count[c]: the baseline once c finite values have been seen
+    by_count = np.full(f.size + 1, np.nan)
+    for c in range(warmup, min(window, f.size + 1)):
+        by_count[c] = np.median(f[:c])
+    if f.size >= window:
+        rows = np.lib.stride_tricks.sliding_window_view(f, window)
+        for start in range(0, rows.shape[0], 65536):
+            block = rows[start : start + 65536]
+            by_count[window + start : window + start + block.shape[0]] = np.median(block, axis=1)
+    seen_before = np.cumsum(finite) - finite
+    return by_count[seen_before]
 
 
 def clip_rate(pre_clip_norms: ArrayLike, max_norm: float, *, eps: float = 0.0) -> float:

@@ -318,6 +318,7 @@ API_MODULES = [
     "problems",
     "nets",
     "monitor",
+    "diagnose",
     "robustness",
     "plotting",
 ]
