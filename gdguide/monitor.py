@@ -22,6 +22,7 @@ from gdguide._validation import (
     positive_finite,
     positive_int,
     real_number,
+    same_shape,
 )
 
 __all__ = [
@@ -252,10 +253,12 @@ def exceeds_baseline(values: ArrayLike, baselines: ArrayLike, spike_factor: floa
     >>> exceeds_baseline([5.0, 5.1, float("inf"), 9.0], [1.0, 1.0, 1.0, float("nan")], 5.0).tolist()
     [False, True, False, False]
     """
-    x = np.asarray(values, dtype=np.float64)
-    m = np.asarray(baselines, dtype=np.float64)
+    x = float_array("values", values)
+    m = float_array("baselines", baselines)
+    same_shape("values", x, "baselines", m)
+    rho = positive_finite("spike_factor", spike_factor)
     with np.errstate(invalid="ignore"):
-        return np.isfinite(x) & np.isfinite(m) & (x > spike_factor * m)
+        return np.isfinite(x) & np.isfinite(m) & (x > rho * m)
 
 
 def rolling_median_baseline(values: ArrayLike, window: int = 50, warmup: int = 10) -> NDArray:

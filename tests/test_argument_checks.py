@@ -79,6 +79,8 @@ VALID_CALLS = {
     "input_sensitivity": {"f": lambda x: x, "X": np.ones((2, 2)), "radius": 0.1, "num_samples": 3},
     "jacobian_sensitivity": {"model": NET, "X": np.ones((2, 2))},
     "jacobian_norm_bound": {"model": NET},
+    "exceeds_baseline": {"values": np.ones(3), "baselines": np.ones(3), "spike_factor": 5.0},
+    "rolling_median_baseline": {"values": np.ones(5), "window": 3, "warmup": 2},
     "MinibatchSampler": {"num_examples": 5, "batch_size": 2, "seed": 0},
     "MinibatchGradient": {"problem": ARTICLE, "batch_size": 2, "seed": 0},
     "per_example_gradients": {"problem": ARTICLE, "theta": np.zeros(1)},
@@ -129,6 +131,10 @@ NOT_PROBED = {
 #: non-finite values or reports them; skip_nonfinite_step exists to detect them; a run from a
 #: non-finite x0 is recorded with first_nonfinite_step == 0).
 NONFINITE_ALLOWED = {
+    # the spike rule judges non-finite values (never a spike) and NaN baselines (warm-up)
+    ("exceeds_baseline", "values"),
+    ("exceeds_baseline", "baselines"),
+    ("rolling_median_baseline", "values"),
     ("adaptive_clip", "grads"),
     ("adaptive_clip", "params"),
     ("clip_by_value", "grads"),
