@@ -19,6 +19,15 @@ Page conventions enforced here (tests/test_docs_pages.py checks the rest):
 - A block that cannot run here (GPUs, several processes) is preceded by a visible, title-only
   admonition `!!! not-run "not run here: needs ..."` (zh: `!!! not-run "此处不运行：需要 ..."`);
   it is reported as skipped with that title as the reason, and it may not show an output block.
+- A launched script (recipes that need several processes, or a fresh interpreter as JAX with
+  `XLA_FLAGS`) is three fences in a row: a ```` ```python ```` block whose first line is
+  `# file: name.py`, a ```` ```bash ```` block with the one command that launches it (`torchrun
+  --standalone --nproc-per-node 2 name.py`, `python name.py`), and the ```` ```output ```` block
+  of what that command prints on stdout. The test writes the file into a temporary directory, runs
+  exactly that command there on this machine only (loopback, free port, timeout; every process it
+  started is killed afterwards) and compares stdout. Such scripts do not run in the page's
+  namespace, so they are exempt from the run-in-order rule; one identical in both languages up to
+  `#` comments runs once per session. Details: tests/launch.py.
 """
 
 from __future__ import annotations
@@ -29,6 +38,7 @@ import difflib
 import importlib.util
 import io
 import re
+import sys
 from dataclasses import dataclass
 from doctest import ELLIPSIS, NORMALIZE_WHITESPACE
 from pathlib import Path
@@ -121,6 +131,18 @@ def evaluate_python(example) -> str | None:
     return None
 
 
+def load_launch_module():
+    """tests/launch.py: launched scripts (`# file: x.py` + ```bash command + ```output)."""
+    spec = importlib.util.spec_from_file_location("gdguide_launch", ROOT / "tests" / "launch.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+launch = load_launch_module()
+
+
 def evaluate_orphan_output(example) -> str:
     return "an ```output block must directly follow the ```python block whose output it shows"
 
@@ -133,7 +155,12 @@ class PageParser:
         consumed = set()
         for i, fence in enumerate(fences):
             info = fence.lexemes["info"]
-            if info == "python":
+            launched = None if i in consumed else launch.launched_script(document, fences, i)
+            if launched is not None:  # a script launched in its own processes (tests/launch.py)
+                region, used = launched
+                consumed.update(range(i + 1, i + used))
+                yield region
+            elif info == "python":
                 after = fences[i + 1] if i + 1 < len(fences) else None
                 output = None
                 if (

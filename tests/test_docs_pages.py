@@ -29,7 +29,7 @@ import pytest
 import yaml
 from sybil import Document
 
-from conftest import FENCES, PythonBlock, frameworks_imported, pages
+from conftest import FENCES, PythonBlock, frameworks_imported, launch, pages
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
@@ -146,7 +146,9 @@ def without_comments(code: str, lang: str) -> list[str]:
 
 
 def python_blocks(path: Path) -> list[PythonBlock]:
-    return [e.parsed for e in parse(path).examples() if isinstance(e.parsed, PythonBlock)]
+    """The page's python blocks, launched scripts (tests/launch.py) included."""
+    kinds = (PythonBlock, launch.LaunchedScript)
+    return [e.parsed for e in parse(path).examples() if isinstance(e.parsed, kinds)]
 
 
 def notebook_cells(path: Path, kind: str) -> list[str]:
