@@ -34,6 +34,8 @@ what the launch prints on stdout (the scripts print on rank 0 only)
 - The script runs in a process of its own, not in the page's namespace, so these blocks are
   exempt from the run-in-order rule of plain blocks: a plain block may not use what a launched
   script defines, and a launched script sees nothing of the page.
+- A script importing torch, jax, optax, keras or accelerate is reported as skipped when that
+  package is not installed, like a plain block (CI installs them all).
 - Launches are cached within the test session by the script's code without its `#` comments,
   its file name and the command: a recipe identical in both languages up to comments runs once
   for both pages (each page still compares the output with its own output block).
@@ -41,8 +43,10 @@ what the launch prints on stdout (the scripts print on rank 0 only)
 
 from __future__ import annotations
 
+import ast
 import difflib
 import hashlib
+import importlib.util
 import io
 import os
 import re
@@ -59,11 +63,15 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
+import pytest
+
 #: The first line of a launched script: `# file: name.py`.
 FILE_LINE = re.compile(r"^# file: (?P<name>[A-Za-z0-9_][A-Za-z0-9_.-]*\.py)[ \t]*\n")
 #: The environment variable that marks every process of one launch.
 MARKER = "GDGUIDE_LAUNCH_ID"
 DEFAULT_TIMEOUT = 300.0
+#: Packages a launched script may need that a minimal install lacks: the script is then skipped.
+FRAMEWORKS = ("torch", "jax", "optax", "keras", "accelerate")
 NO_COMMAND = "a ```bash block with the launch command must directly follow a launched script"
 NO_OUTPUT = "an ```output block must directly follow the launch command of a launched script"
 
@@ -92,6 +100,17 @@ def command_problem(command: str, name: str) -> str | None:
     if name not in shlex.split(lines[0]):
         return f"the launch command does not name the script {name!r}"
     return None
+
+
+def missing_frameworks(source: str) -> list[str]:
+    """Top-level FRAMEWORKS packages that `source` imports and this environment lacks."""
+    names = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            names.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module.split(".")[0])
+    return sorted(n for n in names.intersection(FRAMEWORKS) if importlib.util.find_spec(n) is None)
 
 
 def code_without_comments(source: str) -> str:
@@ -302,5 +321,10 @@ def evaluate_launch(example) -> str | None:
         return script.problem
     if not script.output.strip():
         return "empty ```output block (a launched script must print what the page shows)"
+    missing = missing_frameworks(script.source)
+    if missing:  # as for plain blocks: CI installs them all
+        raise pytest.skip.Exception(
+            f"needs {', '.join(missing)} (not installed)", _use_item_location=True
+        )
     launch = cached_launch(script.source, script.name, script.command)
     return launch_problem(launch, script.output, script.command)

@@ -142,6 +142,16 @@ def test_scripts_equal_up_to_comments_launch_once(tmp_path, monkeypatch):
     assert calls == ["same.py", "same.py"]
 
 
+def test_a_script_needing_a_missing_framework_is_skipped(tmp_path, monkeypatch):
+    monkeypatch.setattr(launch, "FRAMEWORKS", launch.FRAMEWORKS + ("no_such_framework",))
+    text = page("# file: f.py\nimport no_such_framework.sub", "python f.py", "x\n")
+    path = tmp_path / "page.md"
+    path.write_text(text, encoding="utf-8")
+    (example,) = pages.parse(path).examples()
+    with pytest.raises(pytest.skip.Exception, match="needs no_such_framework"):
+        example.evaluate()
+
+
 def test_the_launch_runs_on_loopback_with_one_thread(tmp_path):
     script = """
         # file: env.py
