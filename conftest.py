@@ -32,7 +32,6 @@ Page conventions enforced here (tests/test_docs_pages.py checks the rest):
 
 from __future__ import annotations
 
-import ast
 import contextlib
 import difflib
 import importlib.util
@@ -87,13 +86,7 @@ def not_run_reason(text: str, start: int) -> str | None:
 
 def frameworks_imported(source: str) -> list[str]:
     """Top-level framework packages that `source` imports."""
-    names = set()
-    for node in ast.walk(ast.parse(source)):
-        if isinstance(node, ast.Import):
-            names.update(alias.name.split(".")[0] for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            names.add(node.module.split(".")[0])
-    return sorted(names.intersection(FRAMEWORKS))
+    return sorted(launch.top_level_imports(source).intersection(FRAMEWORKS))
 
 
 def evaluate_python(example) -> str | None:

@@ -102,15 +102,21 @@ def command_problem(command: str, name: str) -> str | None:
     return None
 
 
-def missing_frameworks(source: str) -> list[str]:
-    """Top-level FRAMEWORKS packages that `source` imports and this environment lacks."""
+def top_level_imports(source: str) -> set[str]:
+    """Top-level packages that `source` imports (absolute imports only)."""
     names = set()
     for node in ast.walk(ast.parse(source)):
         if isinstance(node, ast.Import):
             names.update(alias.name.split(".")[0] for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
             names.add(node.module.split(".")[0])
-    return sorted(n for n in names.intersection(FRAMEWORKS) if importlib.util.find_spec(n) is None)
+    return names
+
+
+def missing_frameworks(source: str) -> list[str]:
+    """FRAMEWORKS packages that `source` imports and this environment lacks."""
+    wanted = top_level_imports(source).intersection(FRAMEWORKS)
+    return sorted(name for name in wanted if importlib.util.find_spec(name) is None)
 
 
 def code_without_comments(source: str) -> str:
