@@ -7,8 +7,8 @@ pages. On each page the walk reads what the tests below check (tests/browser/pag
 every code block's copy button and reads the system clipboard, runs axe-core
 (node_modules/axe-core, pinned in package.json) and saves screenshots to build/screenshots/
 (`desktop/`: the first screen at 1280x800; `phone/`: the full page at 390x844). The Python blocks
-copied from a page run in order in a fresh `python` (tests/browser/run_blocks.py) in a background
-thread while the walk goes on.
+copied from a page (launched scripts aside) run in order in a fresh `python`
+(tests/browser/run_blocks.py) in a background thread while the walk goes on.
 
 Which Chromium, and how it is started: scripts/chromium.py (fixtures in browser_support.py).
 """
@@ -34,7 +34,7 @@ import pytest
 from browser_support import START_EXPLORERS, browser, playwright_api, site_url  # noqa: F401 (fixtures)
 from sybil import Document
 
-from conftest import FENCES, PythonBlock, pages
+from conftest import FENCES, PythonBlock, launch, pages
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "docs" / "hooks"))
 from katex_fonts import Font, FontMap  # noqa: E402
@@ -135,7 +135,7 @@ def source_python_blocks(page: SitePage) -> list[str]:
     return [
         e.parsed.source
         for e in pages.parse(page.source).examples()
-        if isinstance(e.parsed, PythonBlock)
+        if isinstance(e.parsed, (PythonBlock, launch.LaunchedScript))
     ]
 
 
@@ -320,6 +320,15 @@ def step(name: str):
         STEP_SECONDS[name] += time.perf_counter() - started
 
 
+def runs_in_order(block: dict) -> bool:
+    """Whether a shown python block is one a reader pastes in order into one fresh `python`.
+
+    Not-run blocks are not; nor are launched scripts (`# file: x.py` first, run by their own
+    launch command: tests/launch.py), which are exempt from the run-in-order rule.
+    """
+    return not block["notRun"] and launch.script_name(block["text"]) is None
+
+
 def inspect(page, visit: Visit, runner: ThreadPoolExecutor) -> None:
     """Everything the tests read from the loaded page (desktop viewport on entry and exit)."""
     visit.url = page.url
@@ -358,7 +367,7 @@ def inspect(page, visit: Visit, runner: ThreadPoolExecutor) -> None:
         blocks = [
             {"code": visit.copies[b["id"]], "notebook": b["notebook"]}
             for b in python
-            if not b["notRun"]
+            if runs_in_order(b)
         ]
         visit.runs = runner.submit(run_blocks, blocks)
     with step("axe"):
@@ -567,7 +576,7 @@ def test_copy_button_copies_exactly_the_blocks_code(visit_of, page):
 @pytest.mark.parametrize("page", CODE_PAGES, ids=page_ids)
 def test_copied_blocks_run_in_order_and_print_what_the_page_shows(visit_of, page):
     visit = visit_of(page)
-    shown = [b for b in visit.python_blocks() if not b["notRun"]]
+    shown = [b for b in visit.python_blocks() if runs_in_order(b)]
     if visit.runs is None:
         assert shown == []
         return
