@@ -527,6 +527,8 @@ def test_zh_and_en_pages_have_the_same_code_and_outputs(name):
     ]
     assert [b.output for b in zh] == [b.output for b in en]
     assert [b.not_run is None for b in zh] == [b.not_run is None for b in en]
+    # launched scripts: the same file name and launch command
+    assert [getattr(b, "command", None) for b in zh] == [getattr(b, "command", None) for b in en]
 
 
 @pytest.mark.parametrize("name", page_pairs(".ipynb"))
