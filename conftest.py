@@ -25,6 +25,15 @@ own tests are tests/test_page_parser.py):
 - An exercise's solution is a details block titled exactly `解答` (zh) or `Solution` (en),
   `??? success "Solution"` with its content indented 4 spaces: its blocks run in order in their
   own fresh namespace, not in the page's.
+- A launched script (recipes that need several processes, or a fresh interpreter as JAX with
+  `XLA_FLAGS`) is three fences in a row: a ```` ```python ```` block whose first line is
+  `# file: name.py`, a ```` ```bash ```` block with the one command that launches it (`torchrun
+  --standalone --nproc-per-node 2 name.py`, `python name.py`), and the ```` ```output ```` block
+  of what that command prints on stdout. The test writes the file into a temporary directory, runs
+  exactly that command there on this machine only (loopback, free port, timeout; every process it
+  started is killed afterwards) and compares stdout. Such scripts do not run in the page's
+  namespace, so they are exempt from the run-in-order rule; one identical in both languages up to
+  `#` comments runs once per session. Details: tests/launch.py (a block form of the parser).
 """
 
 from __future__ import annotations
@@ -39,6 +48,7 @@ from sybil import Sybil
 from sybil.parsers.rest import DocTestParser
 from sybil.sybil import SybilCollection
 
+from tests import launch
 from tests.framework_support import in_ci
 
 settings.register_profile(
@@ -56,6 +66,7 @@ page_parser = PageParser(
     solution_titles=SOLUTION_TITLES,
     setup=fresh_script_namespace,
     require_optional_imports=in_ci,
+    block_forms=(launch.launched_script,),
 )
 
 _docstrings = Sybil(

@@ -31,6 +31,8 @@ import yaml
 from gdguide_site.page_parser import FENCES, PageParser, PythonBlock
 from sybil import Document
 
+from tests import launch
+
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
 LANGS = ("zh", "en")
@@ -141,8 +143,9 @@ def without_comments(code: str, lang: str) -> list[str]:
     return [line.rstrip() for line in code.splitlines() if line.strip()]
 
 
-def python_blocks(parser: PageParser, path: Path) -> list[PythonBlock]:
-    return parser.python_blocks(path)
+def python_blocks(parser: PageParser, path: Path) -> list[PythonBlock | launch.LaunchedScript]:
+    """The page's python blocks, launched scripts (tests/launch.py) included."""
+    return parser.python_blocks(path, kinds=(PythonBlock, launch.LaunchedScript))
 
 
 def notebook_cells(path: Path, kind: str) -> list[str]:
@@ -311,6 +314,8 @@ def test_zh_and_en_pages_have_the_same_code_and_outputs(docs_page_parser, name):
     assert [b.output for b in zh] == [b.output for b in en]
     assert [b.not_run is None for b in zh] == [b.not_run is None for b in en]
     assert [b.solution is None for b in zh] == [b.solution is None for b in en]
+    # launched scripts: the same file name and launch command
+    assert [getattr(b, "command", None) for b in zh] == [getattr(b, "command", None) for b in en]
 
 
 @pytest.mark.parametrize("name", page_pairs(".ipynb"))

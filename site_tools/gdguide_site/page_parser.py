@@ -16,6 +16,10 @@ examples that check it:
   true (e.g. in CI, which installs them), both fail instead.
 - A block right after a title-only admonition of the type `not_run` (`!!! not-run "needs 2 GPUs"`)
   is skipped with that title as the reason; it may not show an output block (nothing checks it).
+- **Other block forms.** Each of `block_forms` is tried first at every fence:
+  `form(document, fences, i)` returns `(region, used)` for a form that opens at `fences[i]` and
+  spans `used` fences (e.g. a script, its launch command and its output), or None. The fences it
+  used are not parsed again.
 - **Exercise solutions.** A collapsible details block (`??? success "Solution"`, its content
   indented 4 spaces; any type, `???+` too) whose title is exactly one of `solution_titles` holds
   a solution. Its python blocks run in order in the solution's *own* namespace (prepared like the
@@ -68,6 +72,10 @@ DETAILS = re.compile(
 def fresh_script_namespace(namespace: dict) -> None:
     """What a fresh `python page.py` has: `__name__`, nothing else."""
     namespace["__name__"] = "__main__"
+
+
+#: Another form of example: `form(document, fences, i)` -> `(region, fences used)` or None.
+BlockForm = Callable[[Document, list, int], "tuple[Region, int] | None"]
 
 
 @dataclass
@@ -145,6 +153,8 @@ class PageParser:
         Prepares each solution's namespace, as sybil's `setup` prepares the page's.
     require_optional_imports : callable
         Called per block; when it returns true a missing optional import is an error, not a skip.
+    block_forms : sequence of callables
+        Other forms of examples, tried first at each fence (see the module docstring).
     """
 
     #: Namespace key set when a block was skipped for a missing package: the later blocks of that
@@ -158,12 +168,14 @@ class PageParser:
         solution_titles: Sequence[str] = (),
         setup: Callable[[dict], None] = fresh_script_namespace,
         require_optional_imports: Callable[[], bool] = lambda: False,
+        block_forms: Sequence[BlockForm] = (),
     ):
         self.optional_imports = tuple(optional_imports)
         self.not_run = re.compile(rf'^[ \t]*!!! {re.escape(not_run)} "(?P<reason>[^"\n]+)"[ \t]*$')
         self.solution_titles = tuple(solution_titles)
         self.setup = setup
         self.require_optional_imports = require_optional_imports
+        self.block_forms = tuple(block_forms)
 
     def not_run_reason(self, text: str, start: int) -> str | None:
         """The title of a not-run admonition on the last non-blank line before `start`."""
@@ -179,7 +191,12 @@ class PageParser:
         consumed = set()
         for i, fence in enumerate(fences):
             info = fence.lexemes["info"]
-            if info == "python":
+            other = None if i in consumed else self.other_form(document, fences, i)
+            if other is not None:
+                region, used = other
+                consumed.update(range(i + 1, i + used))
+                yield region
+            elif info == "python":
                 after = fences[i + 1] if i + 1 < len(fences) else None
                 output = None
                 if (
@@ -204,6 +221,14 @@ class PageParser:
                     OrphanOutput(str(fence.lexemes["source"])),
                     evaluate_orphan_output,
                 )
+
+    def other_form(self, document: Document, fences: list, i: int) -> tuple[Region, int] | None:
+        """The first of `block_forms` that opens at `fences[i]`: its region and fences used."""
+        for form in self.block_forms:
+            found = form(document, fences, i)
+            if found is not None:
+                return found
+        return None
 
     def evaluate_python(self, example: Example) -> str | None:
         block: PythonBlock = example.parsed
@@ -254,9 +279,9 @@ class PageParser:
             return "printed output differs from the output block:\n" + "".join(diff)
         return None
 
-    def python_blocks(self, path: str) -> list[PythonBlock]:
-        """The python blocks of the page at `path`, in page order (nothing is run)."""
+    def python_blocks(self, path: str, kinds: tuple[type, ...] = (PythonBlock,)) -> list:
+        """The python blocks of the page at `path` (or other `kinds`), in page order (none run)."""
         with open(path, encoding="utf-8") as file:
             document = Document(file.read(), str(path))
         regions = self(document)
-        return [region.parsed for region in regions if isinstance(region.parsed, PythonBlock)]
+        return [region.parsed for region in regions if isinstance(region.parsed, kinds)]

@@ -7,9 +7,10 @@ pages. On each page the walk reads what the tests below check (tests/browser/pag
 every code block's copy button and reads the system clipboard, runs axe-core
 (node_modules/axe-core, pinned in package.json) and saves screenshots to build/screenshots/
 (`desktop/`: the first screen at 1280x800; `phone/`: the full page at 390x844). The Python blocks
-copied from a page run in order in a fresh `python` (tests/browser/run_blocks.py) in a background
-thread while the walk goes on; the blocks of an exercise solution (a details block titled 解答 /
-Solution) are left out of the page's run and each solution runs in a namespace of its own.
+copied from a page (launched scripts aside) run in order in a fresh `python`
+(tests/browser/run_blocks.py) in a background thread while the walk goes on; the blocks of an
+exercise solution (a details block titled 解答 / Solution) are left out of the page's run and each
+solution runs in a namespace of its own.
 
 Which Chromium, and how it is started: gdguide_site/chromium.py (fixtures in browser_support.py).
 """
@@ -34,8 +35,10 @@ from pathlib import Path
 import pytest
 from browser_support import START_EXPLORERS, browser, playwright_api, site_url  # noqa: F401 (fixtures)
 from gdguide_site.katex_fonts import Font, FontMap
-from gdguide_site.page_parser import FENCES, PageParser
+from gdguide_site.page_parser import FENCES, PageParser, PythonBlock
 from sybil import Document
+
+from tests import launch
 
 pytestmark = pytest.mark.slow
 
@@ -128,7 +131,8 @@ def source_python_blocks(parser: PageParser, page: SitePage) -> list[str]:
     if page.source.suffix == ".ipynb":
         cells = json.loads(page.source.read_text(encoding="utf-8"))["cells"]
         return ["".join(c["source"]) for c in cells if c["cell_type"] == "code"]
-    return [block.source for block in parser.python_blocks(page.source)]
+    kinds = (PythonBlock, launch.LaunchedScript)
+    return [block.source for block in parser.python_blocks(page.source, kinds=kinds)]
 
 
 # --- browser, server, walk -----------------------------------------------------------------------
@@ -312,6 +316,15 @@ def step(name: str):
         STEP_SECONDS[name] += time.perf_counter() - started
 
 
+def runs_in_order(block: dict) -> bool:
+    """Whether a shown python block is one a reader pastes in order into one fresh `python`.
+
+    Not-run blocks are not; nor are launched scripts (`# file: x.py` first, run by their own
+    launch command: tests/launch.py), which are exempt from the run-in-order rule.
+    """
+    return not block["notRun"] and launch.script_name(block["text"]) is None
+
+
 def inspect(page, visit: Visit, runner: ThreadPoolExecutor) -> None:
     """Everything the tests read from the loaded page (desktop viewport on entry and exit)."""
     visit.url = page.url
@@ -350,7 +363,7 @@ def inspect(page, visit: Visit, runner: ThreadPoolExecutor) -> None:
         blocks = [
             {"code": visit.copies[b["id"]], "notebook": b["notebook"], "solution": b["solution"]}
             for b in python
-            if not b["notRun"]
+            if runs_in_order(b)
         ]
         visit.runs = runner.submit(run_blocks, blocks)
     with step("axe"):
@@ -542,7 +555,10 @@ def test_code_blocks_are_highlighted(visit_of, page):
     plain = [
         f"{b['language'] or '(no language)'} block: {b['text'][:60]!r}"
         for b in blocks
-        if b["language"] not in {"output", "text"} and not b["coloured"]
+        if b["language"] not in {"output", "text"}
+        and not b["coloured"]
+        # a plain one-line shell command (`python script.py`) has no token to colour
+        and not (b["language"] == "bash" and "\n" not in b["text"].strip())
     ]
     assert plain == [], "code blocks without coloured tokens"
 
@@ -562,7 +578,7 @@ def test_copy_button_copies_exactly_the_blocks_code(visit_of, docs_page_parser, 
 @pytest.mark.parametrize("page", CODE_PAGES, ids=page_ids)
 def test_copied_blocks_run_in_order_and_print_what_the_page_shows(visit_of, page):
     visit = visit_of(page)
-    shown = [b for b in visit.python_blocks() if not b["notRun"]]
+    shown = [b for b in visit.python_blocks() if runs_in_order(b)]
     if visit.runs is None:
         assert shown == []
         return
