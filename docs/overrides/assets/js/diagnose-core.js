@@ -17,16 +17,21 @@ function parseNumber(text, where) {
 
 function splitCsvLine(line) {
   const cells = [];
-  let cell = "", quoted = false;
+  let cell = "",
+    quoted = false;
   for (let i = 0; i < line.length; i++) {
     const ch = line[i];
     if (quoted) {
-      if (ch === '"' && line[i + 1] === '"') { cell += '"'; i++; }
-      else if (ch === '"') quoted = false;
+      if (ch === '"' && line[i + 1] === '"') {
+        cell += '"';
+        i++;
+      } else if (ch === '"') quoted = false;
       else cell += ch;
     } else if (ch === '"') quoted = true;
-    else if (ch === ",") { cells.push(cell); cell = ""; }
-    else cell += ch;
+    else if (ch === ",") {
+      cells.push(cell);
+      cell = "";
+    } else cell += ch;
   }
   cells.push(cell);
   return cells;
@@ -40,22 +45,33 @@ function readTable(name, text, wanted) {
   const first = lines[h].trim();
   const table = { header: [], columns: {}, lines: [] };
   if (first.startsWith("{")) {
-    const vals = {}, pres = {};
-    for (const w of wanted) { vals[w] = []; pres[w] = []; }
+    const vals = {},
+      pres = {};
+    for (const w of wanted) {
+      vals[w] = [];
+      pres[w] = [];
+    }
     lines.forEach((line, i) => {
       if (!line.trim()) return;
       let rec;
-      try { rec = JSON.parse(line.replace(/(?<=[:\[,]\s*)(-?Infinity|NaN)(?=\s*[,}\]])/g, '"$1"')); }
-      catch (e) { throw new LogError(`${name}, line ${i + 1}: not JSON`); }
+      try {
+        rec = JSON.parse(line.replace(/(?<=[:[,]\s*)(-?Infinity|NaN)(?=\s*[,}\]])/g, '"$1"'));
+      } catch {
+        throw new LogError(`${name}, line ${i + 1}: not JSON`);
+      }
       if (rec === null || typeof rec !== "object" || Array.isArray(rec)) {
         throw new LogError(`${name}, line ${i + 1}: not a JSON object`);
       }
       table.lines.push(i + 1);
       for (const w of wanted) {
-        const has = Object.prototype.hasOwnProperty.call(rec, w);
+        const has = Object.hasOwn(rec, w);
         pres[w].push(has);
-        if (!has) { vals[w].push(NaN); continue; }
-        const v = rec[w], where = `${name}, line ${i + 1}, column '${w}'`;
+        if (!has) {
+          vals[w].push(NaN);
+          continue;
+        }
+        const v = rec[w],
+          where = `${name}, line ${i + 1}, column '${w}'`;
         if (typeof v === "number") vals[w].push(v);
         else if (typeof v === "string") vals[w].push(parseNumber(v, where));
         else throw new LogError(`${where}: ${JSON.stringify(v)} is not a number`);
@@ -70,9 +86,16 @@ function readTable(name, text, wanted) {
   }
   table.header = splitCsvLine(lines[h]).map((c) => c.trim());
   const index = {};
-  for (const w of wanted) { const j = table.header.indexOf(w); if (j >= 0) index[w] = j; }
-  const vals = {}, pres = {};
-  for (const w in index) { vals[w] = []; pres[w] = []; }
+  for (const w of wanted) {
+    const j = table.header.indexOf(w);
+    if (j >= 0) index[w] = j;
+  }
+  const vals = {},
+    pres = {};
+  for (const w in index) {
+    vals[w] = [];
+    pres[w] = [];
+  }
   for (let i = h + 1; i < lines.length; i++) {
     if (!lines[i].trim()) continue;
     const row = splitCsvLine(lines[i]);
@@ -113,7 +136,8 @@ function checkNames(found, wanted, explicit, where) {
 }
 
 function median(sorted) {
-  const n = sorted.length, m = n >> 1;
+  const n = sorted.length,
+    m = n >> 1;
   return n % 2 ? sorted[m] : (sorted[m - 1] + sorted[m]) / 2;
 }
 
@@ -125,7 +149,10 @@ export function rollingMedianBaseline(x, window = 50, warmup = 10) {
   }
   const out = [];
   let seen = 0;
-  for (const v of x) { out.push(byCount[seen]); if (Number.isFinite(v)) seen++; }
+  for (const v of x) {
+    out.push(byCount[seen]);
+    if (Number.isFinite(v)) seen++;
+  }
   return out;
 }
 
@@ -134,9 +161,12 @@ export function exceedsBaseline(x, m, factor) {
 }
 
 function quantile(sorted, q) {
-  const h = (sorted.length - 1) * q, lo = Math.floor(h), t = h - lo;
+  const h = (sorted.length - 1) * q,
+    lo = Math.floor(h),
+    t = h - lo;
   if (lo + 1 >= sorted.length) return sorted[lo];
-  const a = sorted[lo], b = sorted[lo + 1];
+  const a = sorted[lo],
+    b = sorted[lo + 1];
   return t >= 0.5 ? b - (b - a) * (1 - t) : a + (b - a) * t;
 }
 
@@ -157,42 +187,63 @@ function suggest(norms, factor, nonfinite) {
   norms = norms.map((v) => (v === -Infinity ? NaN : v));
   const finite = norms.filter(Number.isFinite);
   if (!finite.length) return [null, { rule: "no finite gradient norm", clip_rate: null, caveats: [] }, []];
-  const sorted = [...finite].sort((a, b) => a - b), med = median(sorted);
+  const sorted = [...finite].sort((a, b) => a - b),
+    med = median(sorted);
   const cands = [1, 2, factor, 10].map((k) => [med * k, `${k} x median norm`]);
   for (const q of [0.9, 0.99]) cands.push([quantile(sorted, q), `${Math.round(q * 100)}% quantile`]);
   cands.sort((a, b) => a[0] - b[0] || (a[1] < b[1] ? -1 : 1));
-  const rates = cands.filter(([c]) => c > 0)
+  const rates = cands
+    .filter(([c]) => c > 0)
     .map(([c, rule]) => ({ threshold: significant(c, 4), rule, clip_rate: clipRate(norms, c) }));
   const suggested = significant(factor * med);
   if (suggested <= 0) return [null, { rule: "median norm is 0", clip_rate: null, caveats: [] }, rates];
-  const caveats = [], quarter = Math.max(1, Math.floor(finite.length / 4));
+  const caveats = [],
+    quarter = Math.max(1, Math.floor(finite.length / 4));
   const early = median(finite.slice(0, quarter).sort((a, b) => a - b));
   const late = median(finite.slice(-quarter).sort((a, b) => a - b));
   if (late > 0 && early > 0 && Math.max(early / late, late / early) > 3) {
-    caveats.push(`the norm drifts (median ${fmt(early, 3)} in the first quarter, ${fmt(late, 3)} in the last): a fixed threshold fits one end only; consider AutoClip's percentile rule`);
+    caveats.push(
+      `the norm drifts (median ${fmt(early, 3)} in the first quarter, ${fmt(late, 3)} in the last): a fixed threshold fits one end only; consider AutoClip's percentile rule`,
+    );
   }
-  const top = sorted[sorted.length - 1], atTop = finite.filter((v) => v >= top * (1 - 1e-9)).length;
+  const top = sorted[sorted.length - 1],
+    atTop = finite.filter((v) => v >= top * (1 - 1e-9)).length;
   if (atTop > Math.max(2, 0.05 * finite.length)) {
-    caveats.push(`${atTop} norms sit at the maximum ${fmt(top, 4)}: the log may hold post-clip norms; the rule needs pre-clip ones`);
+    caveats.push(
+      `${atTop} norms sit at the maximum ${fmt(top, 4)}: the log may hold post-clip norms; the rule needs pre-clip ones`,
+    );
   }
   if (nonfinite) caveats.push(`${nonfinite} non-finite norm(s): clipping cannot repair NaN/inf; skip those steps`);
   if (finite.length < 100) caveats.push(`only ${finite.length} finite norms: a rough estimate`);
-  return [suggested, { rule: `${factor} x the median finite pre-clip norm (${fmt(med, 4)}), 2 digits`,
-    clip_rate: clipRate(norms, suggested), caveats }, rates];
+  return [
+    suggested,
+    {
+      rule: `${factor} x the median finite pre-clip norm (${fmt(med, 4)}), 2 digits`,
+      clip_rate: clipRate(norms, suggested),
+      caveats,
+    },
+    rates,
+  ];
 }
 
 function lead(lossSpikes, gradSpikes, maxLag) {
-  const pairs = [], unmatched = [];
+  const pairs = [],
+    unmatched = [];
   for (const s of lossSpikes) {
     let best = -1;
-    gradSpikes.forEach((g, j) => { if (best < 0 || Math.abs(g - s) < Math.abs(gradSpikes[best] - s)) best = j; });
+    gradSpikes.forEach((g, j) => {
+      if (best < 0 || Math.abs(g - s) < Math.abs(gradSpikes[best] - s)) best = j;
+    });
     if (best < 0 || Math.abs(gradSpikes[best] - s) > maxLag) unmatched.push(s);
     else pairs.push({ loss_step: s, grad_norm_step: gradSpikes[best], lead_steps: s - gradSpikes[best] });
   }
   const leads = pairs.map((p) => p.lead_steps);
   return {
-    pairs, grad_norm_first: leads.filter((d) => d > 0).length, same_step: leads.filter((d) => d === 0).length,
-    loss_first: leads.filter((d) => d < 0).length, unmatched_loss_spikes: unmatched,
+    pairs,
+    grad_norm_first: leads.filter((d) => d > 0).length,
+    same_step: leads.filter((d) => d === 0).length,
+    loss_first: leads.filter((d) => d < 0).length,
+    unmatched_loss_spikes: unmatched,
     median_lead_steps: leads.length ? median([...leads].sort((a, b) => a - b)) : null,
   };
 }
@@ -201,12 +252,18 @@ const TENSORBOARD_HEADER = "Wall time,Step,Value";
 
 function tensorboardTag(file) {
   if (file.tag) return file.tag;
-  const stem = file.name.split("/").pop().replace(/\.[^.]*$/, "");
+  const stem = file.name
+    .split("/")
+    .pop()
+    .replace(/\.[^.]*$/, "");
   return stem.includes("-tag-") ? stem.slice(stem.lastIndexOf("-tag-") + 5) : stem;
 }
 
 function isTensorboard(text) {
-  const first = text.replace(/^\uFEFF/, "").split(/\r?\n/).find((l) => l.trim());
+  const first = text
+    .replace(/^\uFEFF/, "")
+    .split(/\r?\n/)
+    .find((l) => l.trim());
   return first !== undefined && splitCsvLine(first.trim()).join(",") === TENSORBOARD_HEADER;
 }
 
@@ -215,21 +272,33 @@ function mergeTensorboard(files, wanted, names) {
   for (const file of files) {
     const t = readTable(file.name, file.text, ["Step", "Value"]);
     if (!t.columns.Step) throw new LogError(`${file.name}: empty TensorBoard export (no records)`);
-    const steps = t.columns.Step[0], keep = laterRecordsWin(steps);
-    byTag[tensorboardTag(file)] = [steps.filter((_, i) => keep[i]),
-      t.columns.Value[0].filter((_, i) => keep[i]), t.columns.Value[1].filter((_, i) => keep[i])];
+    const steps = t.columns.Step[0],
+      keep = laterRecordsWin(steps);
+    byTag[tensorboardTag(file)] = [
+      steps.filter((_, i) => keep[i]),
+      t.columns.Value[0].filter((_, i) => keep[i]),
+      t.columns.Value[1].filter((_, i) => keep[i]),
+    ];
   }
   checkNames(new Set(Object.keys(byTag)), wanted, names, files.map((f) => f.name).join(", "));
   const used = ROLES.slice(1).filter((r) => wanted[r] in byTag);
   const all = [...new Set(used.flatMap((r) => byTag[wanted[r]][0]))].sort((a, b) => a - b);
   const at = new Map(all.map((s, i) => [s, i]));
-  const cols = {}, resolved = { step: "Step" };
+  const cols = {},
+    resolved = { step: "Step" };
   for (const r of ROLES.slice(1)) {
-    if (!(wanted[r] in byTag)) { resolved[r] = null; continue; }
+    if (!(wanted[r] in byTag)) {
+      resolved[r] = null;
+      continue;
+    }
     resolved[r] = wanted[r];
     const [steps, values, present] = byTag[wanted[r]];
-    const full = new Array(all.length).fill(NaN), has = new Array(all.length).fill(false);
-    steps.forEach((s, i) => { full[at.get(s)] = values[i]; has[at.get(s)] = present[i]; });
+    const full = new Array(all.length).fill(NaN),
+      has = new Array(all.length).fill(false);
+    steps.forEach((s, i) => {
+      full[at.get(s)] = values[i];
+      has[at.get(s)] = present[i];
+    });
     cols[r] = [full, has];
   }
   const notes = [`TensorBoard tags: ${Object.keys(byTag).sort().join(", ")}; steps merged across files`];
@@ -237,8 +306,6 @@ function mergeTensorboard(files, wanted, names) {
 }
 
 export function diagnoseTexts(files, names = {}, settings = {}) {
-  const { window = 50, warmup = 10, grad_norm_factor = 5.0, loss_factor = 1.5 } = settings;
-  const maxLag = settings.max_lag ?? window;
   const wanted = {};
   for (const r of ROLES) wanted[r] = names[r] ?? r;
   if (!files.length) throw new LogError("no log file given");
@@ -248,8 +315,17 @@ export function diagnoseTexts(files, names = {}, settings = {}) {
   }
   if (tb[0]) {
     const m = mergeTensorboard(files, wanted, names);
-    return analyse(files, m.steps, m.steps.map(() => 0), m.steps.map(() => 0), m.cols, m.resolved,
-      m.notes, settings, false);
+    return analyse(
+      files,
+      m.steps,
+      m.steps.map(() => 0),
+      m.steps.map(() => 0),
+      m.cols,
+      m.resolved,
+      m.notes,
+      settings,
+      false,
+    );
   }
   const tables = files.map(({ name, text }) => [name, readTable(name, text, Object.values(wanted))]);
   const found = new Set(Object.keys(tables[0][1].columns));
@@ -258,16 +334,33 @@ export function diagnoseTexts(files, names = {}, settings = {}) {
     checkNames(new Set(Object.keys(t.columns)), wanted, names, name);
     for (const k of [...found]) if (!(k in t.columns)) found.delete(k);
   }
-  const cols = {}, resolved = {}, lines = [], sources = [];
-  tables.forEach(([, t], i) => t.lines.forEach((l) => { lines.push(l); sources.push(i); }));
+  const cols = {},
+    resolved = {},
+    lines = [],
+    sources = [];
+  tables.forEach(([, t], i) => {
+    for (const l of t.lines) {
+      lines.push(l);
+      sources.push(i);
+    }
+  });
   for (const r of ROLES) {
     resolved[r] = found.has(wanted[r]) ? wanted[r] : null;
-    if (resolved[r]) cols[r] = [tables.flatMap(([, t]) => t.columns[wanted[r]][0]), tables.flatMap(([, t]) => t.columns[wanted[r]][1])];
+    if (resolved[r])
+      cols[r] = [
+        tables.flatMap(([, t]) => t.columns[wanted[r]][0]),
+        tables.flatMap(([, t]) => t.columns[wanted[r]][1]),
+      ];
   }
   const notes = [];
   let steps;
-  if (cols.step) { steps = cols.step[0]; delete cols.step; }
-  else { steps = lines.map((_, i) => i); notes.push(`no column '${wanted.step}' in ${files.map((f) => f.name).join(", ")}: the record index is the step`); }
+  if (cols.step) {
+    steps = cols.step[0];
+    delete cols.step;
+  } else {
+    steps = lines.map((_, i) => i);
+    notes.push(`no column '${wanted.step}' in ${files.map((f) => f.name).join(", ")}: the record index is the step`);
+  }
   return analyse(files, steps, lines, sources, cols, resolved, notes, settings, true);
 }
 
@@ -280,44 +373,79 @@ function analyse(files, steps, lines, sources, cols, resolved, notes, settings, 
     if (steps[i] <= steps[i - 1]) {
       let dropped = 0;
       for (let j = 0; j < i; j++) if (!keep[j] && steps[j] >= steps[i]) dropped++;
-      resumes.push({ file: files[sources[i]].name, line: lines[i], step: steps[i], previous_step: steps[i - 1], records_dropped: dropped });
+      resumes.push({
+        file: files[sources[i]].name,
+        line: lines[i],
+        step: steps[i],
+        previous_step: steps[i - 1],
+        records_dropped: dropped,
+      });
     }
   }
   const kept = steps.filter((_, i) => keep[i]);
   const series = {};
   for (const r in cols) series[r] = [cols[r][0].filter((_, i) => keep[i]), cols[r][1].filter((_, i) => keep[i])];
-  const nonfinite = {}, union = new Array(kept.length).fill(false);
+  const nonfinite = {},
+    union = new Array(kept.length).fill(false);
   for (const r of ["loss", "grad_norm", "update_norm"]) {
     if (!series[r]) continue;
     const [v, p] = series[r];
     nonfinite[r] = kept.filter((_, i) => p[i] && !Number.isFinite(v[i]));
-    v.forEach((x, i) => { if (p[i] && !Number.isFinite(x)) union[i] = true; });
+    v.forEach((x, i) => {
+      if (p[i] && !Number.isFinite(x)) union[i] = true;
+    });
   }
   const spikes = {};
-  for (const [r, factor] of [["grad_norm", grad_norm_factor], ["update_norm", grad_norm_factor], ["loss", loss_factor]]) {
+  for (const [r, factor] of [
+    ["grad_norm", grad_norm_factor],
+    ["update_norm", grad_norm_factor],
+    ["loss", loss_factor],
+  ]) {
     if (!series[r]) continue;
     const [v, p] = series[r];
     if (v.some((x, i) => p[i] && Number.isFinite(x) && x < 0)) {
-      if (r === "loss") { notes.push("the loss has negative values: loss spikes need a positive loss"); spikes[r] = []; continue; }
+      if (r === "loss") {
+        notes.push("the loss has negative values: loss spikes need a positive loss");
+        spikes[r] = [];
+        continue;
+      }
       throw new LogError(`${r} is negative: a norm is >= 0`);
     }
-    const x = v.filter((_, i) => p[i]), s = kept.filter((_, i) => p[i]);
+    const x = v.filter((_, i) => p[i]),
+      s = kept.filter((_, i) => p[i]);
     const flags = exceedsBaseline(x, rollingMedianBaseline(x, window, warmup), factor);
     spikes[r] = s.filter((_, i) => flags[i]);
   }
-  let suggested = null, suggestion = null, rates = [];
+  let suggested = null,
+    suggestion = null,
+    rates = [];
   if (series.grad_norm) {
     const [v, p] = series.grad_norm;
-    [suggested, suggestion, rates] = suggest(v.filter((_, i) => p[i]), grad_norm_factor, nonfinite.grad_norm.length);
+    [suggested, suggestion, rates] = suggest(
+      v.filter((_, i) => p[i]),
+      grad_norm_factor,
+      nonfinite.grad_norm.length,
+    );
   } else notes.push("no gradient-norm column: no clip rates and no suggested max_norm");
   if (resumes.length) notes.push(`${resumes.length} resume(s) or rollback(s): the later records win`);
   return {
-    files: files.map((f) => f.name), records: kept.length, records_read: steps.length,
-    first_step: kept.length ? kept[0] : null, last_step: kept.length ? kept[kept.length - 1] : null,
-    columns: resolved, settings: { window, warmup, grad_norm_factor, loss_factor, max_lag: maxLag },
-    resumes, nonfinite_steps: kept.filter((_, i) => union[i]), nonfinite,
-    grad_norm_spikes: spikes.grad_norm ?? [], loss_spikes: spikes.loss ?? [], update_norm_spikes: spikes.update_norm ?? [],
-    lead: lead(spikes.loss ?? [], spikes.grad_norm ?? [], maxLag), clip_rates: rates,
-    suggested_max_norm: suggested, suggestion, notes,
+    files: files.map((f) => f.name),
+    records: kept.length,
+    records_read: steps.length,
+    first_step: kept.length ? kept[0] : null,
+    last_step: kept.length ? kept[kept.length - 1] : null,
+    columns: resolved,
+    settings: { window, warmup, grad_norm_factor, loss_factor, max_lag: maxLag },
+    resumes,
+    nonfinite_steps: kept.filter((_, i) => union[i]),
+    nonfinite,
+    grad_norm_spikes: spikes.grad_norm ?? [],
+    loss_spikes: spikes.loss ?? [],
+    update_norm_spikes: spikes.update_norm ?? [],
+    lead: lead(spikes.loss ?? [], spikes.grad_norm ?? [], maxLag),
+    clip_rates: rates,
+    suggested_max_norm: suggested,
+    suggestion,
+    notes,
   };
 }
