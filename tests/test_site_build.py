@@ -320,6 +320,7 @@ API_MODULES = [
     "monitor",
     "diagnose",
     "robustness",
+    "stochastic",
     "plotting",
 ]
 

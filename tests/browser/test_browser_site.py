@@ -355,6 +355,9 @@ def inspect(page, visit: Visit, runner: ThreadPoolExecutor) -> None:
     python = [b for b in visit.probe["blocks"] if b["language"] == "python" and b["hasCopyButton"]]
     if python and visit.page.kind not in {"api", "404"}:  # the API's are signatures
         with step("copy"):
+            # A reader opens a collapsed exercise solution before copying its code (a closed
+            # details block has nothing to select).
+            page.evaluate("document.querySelectorAll('details').forEach((d) => { d.open = true; })")
             first = page.locator(f"[id='{python[0]['id']}'] .md-code__button[data-md-type=copy]")
             page.evaluate("navigator.clipboard.writeText('\\u0000not copied')")
             first.click()  # a real mouse click, on a button a reader can see and reach
