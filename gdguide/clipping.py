@@ -150,6 +150,12 @@ def _l1_norm(array: np.ndarray) -> float:
     return math.fsum(float(np.add.reduce(np.abs(c), dtype=np.float64)) for c in _chunks(array))
 
 
+def _global_l2_norm(arrays: Sequence[np.ndarray]) -> float:
+    """Euclidean norm of all entries of `arrays` together, rescaled where squares overflow."""
+    with np.errstate(over="ignore", invalid="ignore"):  # overflow is detected and rescaled
+        return _combine([_l2_norm(array) for array in arrays], 2.0)
+
+
 def _array_norm(array: np.ndarray, p: float) -> float:
     """Return the p-norm (p in {1, 2, inf}) of one array as a Python float."""
     if p == 2.0:
