@@ -34,7 +34,7 @@ from gdguide._validation import (
     positive_int,
     with_shape,
 )
-from gdguide.clipping import _global_l2_norm, clip_by_global_norm
+from gdguide.clipping import _global_l2_norm
 
 __all__ = [
     "MLP",
@@ -852,6 +852,9 @@ def _clip_rule(clip: float | ClipRule | None) -> ClipRule | None:
     if clip is None or callable(clip):
         return clip
     max_norm = positive_finite("clip", clip)
+    # imported here: at the top it would be listed as gdguide.nets.clip_by_global_norm (objects.inv)
+    from gdguide.clipping import clip_by_global_norm
+
     return lambda grads: clip_by_global_norm(grads, max_norm)[0]
 
 
