@@ -157,3 +157,29 @@ def same_shape(name_a: str, a: np.ndarray, name_b: str, b: np.ndarray) -> None:
     """Raise if two arrays differ in shape."""
     if a.shape != b.shape:
         raise ValueError(f"{name_a} has shape {a.shape} but {name_b} has shape {b.shape}")
+
+
+def with_shape(
+    name: str, array: np.ndarray, shape: tuple[int, ...], *, like: str = ""
+) -> np.ndarray:
+    """Return `array` if its shape is `shape`, else raise naming `name` (and `like`, its owner).
+
+    Without `like` the message reads `x must have shape (3,), got (2,)`; with `like="x0"` it
+    reads `grad(x) must have the shape of x0 (3,), got (2,)`.
+    """
+    if array.shape != shape:
+        wanted = f"the shape of {like} {shape}" if like else f"shape {shape}"
+        raise ValueError(f"{name} must have {wanted}, got {array.shape}")
+    return array
+
+
+def float_vector(name: str, value: object, size: int) -> np.ndarray:
+    """Return `value` as by `float_array`, or raise unless it is a vector of length `size`."""
+    return with_shape(name, float_array(name, value), (size,))
+
+
+def choice(name: str, value: object, choices: Sequence[str]) -> str:
+    """Return `value` if it is one of `choices`, else raise `ValueError` listing them."""
+    if value not in choices:
+        raise ValueError(f"{name} must be one of {', '.join(map(repr, choices))}, got {value!r}")
+    return str(value)

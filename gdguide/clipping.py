@@ -24,6 +24,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any, overload
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -58,6 +59,11 @@ __all__ = [
 # are accumulated in float64, with no temporary larger than one chunk.
 _CHUNK = 1 << 16
 _VECDOT = getattr(np, "vecdot", None)  # numpy >= 2.0; older numpy loops over chunks
+
+#: What "a list or tuple of arrays" means for the functions that return one result per input.
+_ManyArrays = list[Any] | tuple[Any, ...]  # any list or tuple is read as many arrays
+#: One array (or a scalar): those functions then return one array.
+_OneArray = np.ndarray | float
 
 
 # --------------------------------------------------------------------------- input handling
@@ -150,6 +156,12 @@ def _l1_norm(array: np.ndarray) -> float:
     return math.fsum(float(np.add.reduce(np.abs(c), dtype=np.float64)) for c in _chunks(array))
 
 
+def _global_l2_norm(arrays: Sequence[np.ndarray]) -> float:
+    """Euclidean norm of all entries of `arrays` together, rescaled where squares overflow."""
+    with np.errstate(over="ignore", invalid="ignore"):  # overflow is detected and rescaled
+        return _combine([_l2_norm(array) for array in arrays], 2.0)
+
+
 def _array_norm(array: np.ndarray, p: float) -> float:
     """Return the p-norm (p in {1, 2, inf}) of one array as a Python float."""
     if p == 2.0:
@@ -225,6 +237,10 @@ def _scaled_copies(arrays: list[np.ndarray], coef: float) -> list[np.ndarray]:
 # --------------------------------------------------------------------------- by value
 
 
+@overload
+def clip_by_value(grads: _ManyArrays, clip_value: float) -> list[NDArray[np.floating]]: ...
+@overload
+def clip_by_value(grads: _OneArray, clip_value: float) -> NDArray[np.floating]: ...
 def clip_by_value(
     grads: ArrayLike | Sequence[ArrayLike], clip_value: float
 ) -> NDArray[np.floating] | list[NDArray[np.floating]]:
@@ -646,6 +662,24 @@ def _unit_norms(array: np.ndarray, output_axis: int | tuple[int, ...], label: st
 _AGC_DIVISION_FLOOR = 1e-6
 
 
+@overload
+def adaptive_clip(
+    grads: _ManyArrays,
+    params: ArrayLike | Sequence[ArrayLike],
+    clipping: float,
+    *,
+    eps: float = ...,
+    output_axis: int | tuple[int, ...] = ...,
+) -> list[NDArray[np.floating]]: ...
+@overload
+def adaptive_clip(
+    grads: _OneArray,
+    params: ArrayLike | Sequence[ArrayLike],
+    clipping: float,
+    *,
+    eps: float = ...,
+    output_axis: int | tuple[int, ...] = ...,
+) -> NDArray[np.floating]: ...
 def adaptive_clip(
     grads: ArrayLike | Sequence[ArrayLike],
     params: ArrayLike | Sequence[ArrayLike],
@@ -773,6 +807,14 @@ def _batched(name: str, per_example_grads: object) -> tuple[list[np.ndarray], bo
     return arrays, single, batch
 
 
+@overload
+def clip_per_example(
+    per_example_grads: _ManyArrays, max_norm: float, *, error_if_nonfinite: bool = ...
+) -> tuple[list[NDArray[np.floating]], NDArray[np.float64]]: ...
+@overload
+def clip_per_example(
+    per_example_grads: _OneArray, max_norm: float, *, error_if_nonfinite: bool = ...
+) -> tuple[NDArray[np.floating], NDArray[np.float64]]: ...
 def clip_per_example(
     per_example_grads: ArrayLike | Sequence[ArrayLike],
     max_norm: float,

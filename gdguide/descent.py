@@ -9,10 +9,8 @@ A diverging run is data, not an error: it is recorded to the end without a warni
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Protocol
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -22,32 +20,16 @@ from gdguide._validation import (
     float_array,
     positive_finite,
     positive_int,
+    with_shape,
 )
+from gdguide.clipping import _global_l2_norm
+from gdguide.optimizers import Optimizer
 
 __all__ = ["Trajectory", "gradient_descent"]
 
 
-class _OptimizerLike(Protocol):
-    """What `gradient_descent` needs from an optimizer (`gdguide.optimizers.Optimizer` fits)."""
-
-    def init(self, params: NDArray) -> Any:
-        """Return the initial optimizer state for `params`."""
-
-    def step(self, params: NDArray, grad: NDArray, state: Any) -> tuple[NDArray, Any]:
-        """Return `(new_params, new_state)` after one update with gradient `grad`."""
-
-
-def _norm(g: NDArray) -> float:
-    """Euclidean norm that does not overflow for finite input (scaled by the largest entry)."""
-    if g.size == 0:
-        return 0.0
-    scale = float(np.max(np.abs(g)))
-    if scale == 0.0 or not math.isfinite(scale):
-        return scale
-    return scale * float(np.linalg.norm(g / scale))
-
-
-def _readonly(array: NDArray) -> NDArray:
+def _set_readonly(array: NDArray) -> NDArray:
+    """Mark `array` itself read-only (no copy: the runner owns it) and return it."""
     array.flags.writeable = False
     return array
 
@@ -149,11 +131,8 @@ class Trajectory:
         return int(hits[0]) if hits.size else None
 
 
-def _check_same_shape(name: str, value: object, shape: tuple[int, ...]) -> NDArray:
-    array = float_array(name, value)
-    if array.shape != shape:
-        raise ValueError(f"{name} must have the shape of x0 {shape}, got {array.shape}")
-    return array
+def _like_x0(name: str, value: object, shape: tuple[int, ...]) -> NDArray:
+    return with_shape(name, float_array(name, value), shape, like="x0")
 
 
 def _learning_rate_at(learning_rate: float | Callable[[int], float], step: int) -> float:
@@ -192,7 +171,7 @@ def gradient_descent(
     num_steps: int,
     learning_rate: float | Callable[[int], float] | None = None,
     clip: Callable[[NDArray], ArrayLike] | None = None,
-    optimizer: _OptimizerLike | None = None,
+    optimizer: Optimizer | None = None,
     loss: Callable[[NDArray], float] | None = None,
 ) -> Trajectory:
     r"""Run gradient descent, optionally clipped or driven by an optimizer, and record it.
@@ -314,10 +293,10 @@ def gradient_descent(
         for k in range(num_steps):
             if loss is not None and losses is not None:
                 losses[k] = loss(x)
-            g = _check_same_shape("grad(x)", grad(x), shape)
-            step_grad = g if clip is None else _check_same_shape("clip(g)", clip(g), shape)
-            norms[0, k] = _norm(g)
-            norms[1, k] = norms[0, k] if clip is None else _norm(step_grad)
+            g = _like_x0("grad(x)", grad(x), shape)
+            step_grad = g if clip is None else _like_x0("clip(g)", clip(g), shape)
+            norms[0, k] = _global_l2_norm([g])
+            norms[1, k] = norms[0, k] if clip is None else _global_l2_norm([step_grad])
             clipped[k] = clip is not None and not np.array_equal(g, step_grad, equal_nan=True)
             if first_bad is None and not (np.all(np.isfinite(x)) and np.all(np.isfinite(g))):
                 first_bad = k
@@ -326,19 +305,17 @@ def gradient_descent(
                 x = (x - _learning_rate_at(rate, k) * step_grad).astype(dtype, copy=False)
             else:
                 new_x, state = optimizer.step(x, step_grad, state)
-                x = _check_same_shape("optimizer.step params", new_x, shape).astype(
-                    dtype, copy=False
-                )
+                x = _like_x0("optimizer.step params", new_x, shape).astype(dtype, copy=False)
             params[k + 1] = x
         if loss is not None and losses is not None:
             losses[num_steps] = loss(x)
     if first_bad is None and not np.all(np.isfinite(x)):
         first_bad = num_steps
     return Trajectory(
-        params=_readonly(params),
-        losses=None if losses is None else _readonly(losses),
-        grad_norms=_readonly(norms[0]),
-        clipped_grad_norms=_readonly(norms[1]),
-        clipped=_readonly(clipped),
+        params=_set_readonly(params),
+        losses=None if losses is None else _set_readonly(losses),
+        grad_norms=_set_readonly(norms[0]),
+        clipped_grad_norms=_set_readonly(norms[1]),
+        clipped=_set_readonly(clipped),
         first_nonfinite_step=first_bad,
     )

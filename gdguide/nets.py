@@ -26,7 +26,15 @@ from typing import Literal
 import numpy as np
 from numpy.typing import ArrayLike, DTypeLike, NDArray
 
-from gdguide._validation import float_array, nonnegative_int, positive_finite, positive_int
+from gdguide._validation import (
+    choice,
+    float_array,
+    nonnegative_int,
+    positive_finite,
+    positive_int,
+    with_shape,
+)
+from gdguide.clipping import _global_l2_norm
 
 __all__ = [
     "MLP",
@@ -45,12 +53,6 @@ Init = Literal["normal", "xavier", "he"]
 
 _ACTIVATIONS = ("sigmoid", "tanh", "relu", "linear")
 _INITS = ("normal", "xavier", "he")
-
-
-def _check_choice(name: str, value: object, choices: Sequence[str]) -> str:
-    if value not in choices:
-        raise ValueError(f"{name} must be one of {', '.join(map(repr, choices))}, got {value!r}")
-    return str(value)
 
 
 def _activate(name: str, z: NDArray) -> NDArray:
@@ -84,7 +86,7 @@ def _init_std(init: str, fan_in: int, fan_out: int, std: float | None) -> float:
 
 
 def _init_options(init: object, std: object) -> tuple[str, float | None]:
-    init = _check_choice("init", init, _INITS)
+    init = choice("init", init, _INITS)
     if init == "normal":
         if std is None:
             raise ValueError("std is required when init='normal'")
@@ -109,9 +111,7 @@ def _targets(name: str, y: ArrayLike, batch: int, out_features: int) -> NDArray:
     target = float_array(name, y)
     if target.ndim == 1 and out_features == 1:
         target = target[:, None]
-    if target.shape != (batch, out_features):
-        raise ValueError(f"{name} must have shape {(batch, out_features)}, got {target.shape}")
-    return target
+    return with_shape(name, target, (batch, out_features))
 
 
 # --------------------------------------------------------------------------------------------
@@ -207,7 +207,7 @@ class MLP:
     def __init__(
         self, weights: Sequence[ArrayLike], biases: Sequence[ArrayLike], activation: Activation
     ) -> None:
-        self.activation = _check_choice("activation", activation, _ACTIVATIONS)
+        self.activation = choice("activation", activation, _ACTIVATIONS)
         self.weights = [float_array(f"weights[{i}]", w) for i, w in enumerate(weights)]
         self.biases = [float_array(f"biases[{i}]", b) for i, b in enumerate(biases)]
         if not self.weights or len(self.weights) != len(self.biases):
@@ -422,7 +422,7 @@ def init_mlp(
     >>> print(f"{net.weights[0].std():.3f}")  # sqrt(2 / 256) = 0.088
     0.088
     """
-    activation = _check_choice("activation", activation, _ACTIVATIONS)  # type: ignore[assignment]
+    activation = choice("activation", activation, _ACTIVATIONS)  # type: ignore[assignment]
     init, std = _init_options(init, std)  # type: ignore[assignment]
     sizes = [positive_int(f"layer_sizes[{i}]", n) for i, n in enumerate(layer_sizes)]
     if len(sizes) < 2:
@@ -513,7 +513,7 @@ def layer_gradient_norms(
     width = positive_int("width", width)
     seed = nonnegative_int("seed", seed)
     batch_size = positive_int("batch_size", batch_size)
-    quantity = _check_choice("quantity", quantity, ("weights", "pre_activations"))  # type: ignore[assignment]
+    quantity = choice("quantity", quantity, ("weights", "pre_activations"))  # type: ignore[assignment]
     net = init_mlp([width] * (depth + 1), activation=activation, init=init, std=std, seed=seed)
     rng = np.random.default_rng(seed + 1)
     x = rng.standard_normal((batch_size, width))
@@ -604,7 +604,7 @@ class RNN:
         bias_out: ArrayLike,
         activation: Activation = "tanh",
     ) -> None:
-        self.activation = _check_choice("activation", activation, _ACTIVATIONS)
+        self.activation = choice("activation", activation, _ACTIVATIONS)
         self.weight_hh = float_array("weight_hh", weight_hh)
         self.weight_ih = float_array("weight_ih", weight_ih)
         self.bias = float_array("bias", bias)
@@ -787,7 +787,7 @@ def init_rnn(
         )
     ]
     rho = positive_finite("spectral_radius", spectral_radius)
-    activation = _check_choice("activation", activation, _ACTIVATIONS)  # type: ignore[assignment]
+    activation = choice("activation", activation, _ACTIVATIONS)  # type: ignore[assignment]
     rng = np.random.default_rng(nonnegative_int("seed", seed))
     n_in, n_hid, n_out = sizes
     arrays = [
@@ -852,13 +852,10 @@ def _clip_rule(clip: float | ClipRule | None) -> ClipRule | None:
     if clip is None or callable(clip):
         return clip
     max_norm = positive_finite("clip", clip)
+    # imported here: at the top it would be listed as gdguide.nets.clip_by_global_norm (objects.inv)
     from gdguide.clipping import clip_by_global_norm
 
     return lambda grads: clip_by_global_norm(grads, max_norm)[0]
-
-
-def _global_norm(arrays: Sequence[NDArray]) -> float:
-    return float(np.sqrt(sum(float(np.vdot(a, a)) for a in arrays)))
 
 
 def _teacher_student_task(
@@ -974,14 +971,14 @@ def train_rnn(
             grads = model.gradients(x, y)
             grad_list = grads.as_list()
             losses.append(grads.loss)
-            norms.append(_global_norm(grad_list))
+            norms.append(_global_l2_norm(grad_list))
             if not (np.isfinite(losses[-1]) and np.isfinite(norms[-1])):
                 clipped_norms.append(np.nan)
                 first_bad = step
                 break
             if rule is not None:
                 grad_list = rule(grad_list)
-            clipped_norms.append(_global_norm(grad_list))
+            clipped_norms.append(_global_l2_norm(grad_list))
             for param, grad in zip(model.parameters(), grad_list, strict=True):
                 param -= eta * grad
     loss_array, norm_array, clipped_array = (

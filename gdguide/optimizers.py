@@ -732,10 +732,42 @@ class RMSprop:
         return new_p, RMSpropState(state.count + 1, avg)
 
 
-def _adam_update(
-    opt: Adam | AdamW, p: NDArray[np.floating], g: NDArray[np.floating], state: AdamState
+def _check_adam_hyperparameters(opt: Adam | AdamW) -> None:
+    """Validate and normalise the fields `Adam` and `AdamW` share (their `__post_init__`)."""
+    _set(
+        opt,
+        learning_rate=positive_finite("learning_rate", opt.learning_rate),
+        betas=_betas(opt.betas),
+        eps=nonnegative_finite("eps", opt.eps),
+        weight_decay=nonnegative_finite("weight_decay", opt.weight_decay),
+    )
+
+
+def _adam_init(params: ArrayLike) -> AdamState:
+    p = _init_params(params)
+    return AdamState(0, np.zeros_like(p), np.zeros_like(p))
+
+
+def _adam_step(
+    opt: Adam | AdamW,
+    params: ArrayLike,
+    grad: ArrayLike,
+    state: AdamState,
+    *,
+    decoupled_weight_decay: bool,
 ) -> tuple[NDArray[np.floating], AdamState]:
-    """Take the bias-corrected Adam step shared by `Adam` and `AdamW` (PyTorch's order)."""
+    r"""One Adam step in PyTorch's order; the weight decay is an L2 term or decoupled (AdamW).
+
+    Like PyTorch, where `AdamW` is `Adam` with `decoupled_weight_decay=True`: coupled, the decay
+    is added to the gradient, $g = g_t + \lambda\theta$; decoupled, the parameters shrink first,
+    $\theta' = (1 - \alpha\lambda)\theta$, and the raw gradient is used.
+    """
+    p, g = _step_inputs(params, grad, state, AdamState)
+    if opt.weight_decay:
+        if decoupled_weight_decay:
+            p = p * (1.0 - opt.learning_rate * opt.weight_decay)
+        else:
+            g = g + opt.weight_decay * p
     beta1, beta2 = opt.betas
     t = state.count + 1
     m = _lerp(state.exp_avg, g, 1.0 - beta1)
@@ -822,27 +854,17 @@ class Adam:
     weight_decay: float = 0.0
 
     def __post_init__(self) -> None:
-        _set(
-            self,
-            learning_rate=positive_finite("learning_rate", self.learning_rate),
-            betas=_betas(self.betas),
-            eps=nonnegative_finite("eps", self.eps),
-            weight_decay=nonnegative_finite("weight_decay", self.weight_decay),
-        )
+        _check_adam_hyperparameters(self)
 
     def init(self, params: ArrayLike) -> AdamState:
         """Return the initial state: step count 0 and zero moments."""
-        p = _init_params(params)
-        return AdamState(0, np.zeros_like(p), np.zeros_like(p))
+        return _adam_init(params)
 
     def step(
         self, params: ArrayLike, grad: ArrayLike, state: AdamState
     ) -> tuple[NDArray[np.floating], AdamState]:
         """Return `(new_params, new_state)` after one Adam step."""
-        p, g = _step_inputs(params, grad, state, AdamState)
-        if self.weight_decay:
-            g = g + self.weight_decay * p
-        return _adam_update(self, p, g, state)
+        return _adam_step(self, params, grad, state, decoupled_weight_decay=False)
 
 
 @dataclass(frozen=True)
@@ -916,27 +938,17 @@ class AdamW:
     weight_decay: float = 1e-2
 
     def __post_init__(self) -> None:
-        _set(
-            self,
-            learning_rate=positive_finite("learning_rate", self.learning_rate),
-            betas=_betas(self.betas),
-            eps=nonnegative_finite("eps", self.eps),
-            weight_decay=nonnegative_finite("weight_decay", self.weight_decay),
-        )
+        _check_adam_hyperparameters(self)
 
     def init(self, params: ArrayLike) -> AdamState:
         """Return the initial state: step count 0 and zero moments."""
-        p = _init_params(params)
-        return AdamState(0, np.zeros_like(p), np.zeros_like(p))
+        return _adam_init(params)
 
     def step(
         self, params: ArrayLike, grad: ArrayLike, state: AdamState
     ) -> tuple[NDArray[np.floating], AdamState]:
         """Return `(new_params, new_state)` after one AdamW step."""
-        p, g = _step_inputs(params, grad, state, AdamState)
-        if self.weight_decay:
-            p = p * (1.0 - self.learning_rate * self.weight_decay)
-        return _adam_update(self, p, g, state)
+        return _adam_step(self, params, grad, state, decoupled_weight_decay=True)
 
 
 # ----------------------------------------------------------------------------------------------

@@ -27,6 +27,7 @@ from gdguide._validation import (
     check_callable,
     finite_float_array,
     float_array,
+    float_vector,
     positive_finite,
     positive_int,
     real_number,
@@ -43,19 +44,11 @@ __all__ = [
 ]
 
 
-def _readonly(array: NDArray) -> NDArray:
+def _readonly_copy(array: NDArray) -> NDArray:
     """Return a read-only copy, so a frozen problem cannot be changed through its arrays."""
     copy = np.array(array, copy=True)
     copy.flags.writeable = False
     return copy
-
-
-def _vector(name: str, value: ArrayLike, size: int) -> NDArray:
-    """Return `value` as a floating vector of length `size`, or raise naming `name`."""
-    array = float_array(name, value)
-    if array.shape != (size,):
-        raise ValueError(f"{name} must have shape ({size},), got {array.shape}")
-    return array
 
 
 @dataclass(frozen=True, eq=False)
@@ -144,9 +137,9 @@ class LinearRegression:
         object.__setattr__(self, "fit_intercept", boolean("fit_intercept", self.fit_intercept))
         if self.fit_intercept:
             features = np.hstack([np.ones((features.shape[0], 1), features.dtype), features])
-        object.__setattr__(self, "X", _readonly(features[:, int(self.fit_intercept) :]))
-        object.__setattr__(self, "y", _readonly(targets))
-        object.__setattr__(self, "design", _readonly(features))
+        object.__setattr__(self, "X", _readonly_copy(features[:, int(self.fit_intercept) :]))
+        object.__setattr__(self, "y", _readonly_copy(targets))
+        object.__setattr__(self, "design", _readonly_copy(features))
 
     @property
     def n_params(self) -> int:
@@ -159,27 +152,27 @@ class LinearRegression:
 
     def loss(self, theta: ArrayLike) -> float:
         r"""Return the squared-error loss $L(\theta)$ (`inf` when it overflows)."""
-        theta = _vector("theta", theta, self.n_params)
+        theta = float_vector("theta", theta, self.n_params)
         with np.errstate(over="ignore", invalid="ignore"):
             residual = self.design @ theta - self.y
             return float(residual @ residual * (self._scale / 2))
 
     def grad(self, theta: ArrayLike) -> NDArray:
         r"""Return the gradient $\frac{2}{m}A^\top(A\theta - y)$, shape `(n_params,)`."""
-        theta = _vector("theta", theta, self.n_params)
+        theta = float_vector("theta", theta, self.n_params)
         with np.errstate(over="ignore", invalid="ignore"):
             return self._scale * (self.design.T @ (self.design @ theta - self.y))
 
     def hessian(self, theta: ArrayLike | None = None) -> NDArray:
         r"""Return the constant Hessian $\frac{2}{m}A^\top A$; `theta` is only checked."""
         if theta is not None:
-            _vector("theta", theta, self.n_params)
+            float_vector("theta", theta, self.n_params)
         return self._scale * (self.design.T @ self.design)
 
     def hvp(self, theta: ArrayLike, v: ArrayLike) -> NDArray:
         r"""Return $\frac{2}{m}A^\top(Av)$ without forming the Hessian."""
-        _vector("theta", theta, self.n_params)
-        v = _vector("v", v, self.n_params)
+        float_vector("theta", theta, self.n_params)
+        v = float_vector("v", v, self.n_params)
         with np.errstate(over="ignore", invalid="ignore"):
             return self._scale * (self.design.T @ (self.design @ v))
 
@@ -302,35 +295,35 @@ class Quadratic:
         if not np.allclose(matrix, matrix.T, rtol=1e-10, atol=1e-12 * scale):
             raise ValueError("A must be symmetric")
         linear = np.zeros(matrix.shape[0], matrix.dtype) if self.b is None else self.b
-        linear = _vector("b", linear, matrix.shape[0])
+        linear = float_vector("b", linear, matrix.shape[0])
         if not np.all(np.isfinite(linear)):
             raise ValueError("b must be finite")
-        object.__setattr__(self, "A", _readonly(matrix))
-        object.__setattr__(self, "b", _readonly(linear))
+        object.__setattr__(self, "A", _readonly_copy(matrix))
+        object.__setattr__(self, "b", _readonly_copy(linear))
 
     def loss(self, x: ArrayLike) -> float:
         r"""Return $\tfrac12 x^\top A x - b^\top x$."""
-        x = _vector("x", x, self.A.shape[0])
+        x = float_vector("x", x, self.A.shape[0])
         with np.errstate(over="ignore", invalid="ignore"):
             return float(0.5 * (x @ (self.A @ x)) - self.b @ x)
 
     def grad(self, x: ArrayLike) -> NDArray:
         """Return $Ax - b$."""
-        x = _vector("x", x, self.A.shape[0])
+        x = float_vector("x", x, self.A.shape[0])
         with np.errstate(over="ignore", invalid="ignore"):
             return self.A @ x - self.b
 
     def hessian(self, x: ArrayLike | None = None) -> NDArray:
         """Return the constant Hessian $A$ (a copy); `x` is only checked."""
         if x is not None:
-            _vector("x", x, self.A.shape[0])
+            float_vector("x", x, self.A.shape[0])
         return np.array(self.A)
 
     def hvp(self, x: ArrayLike, v: ArrayLike) -> NDArray:
         """Return $Av$."""
-        _vector("x", x, self.A.shape[0])
+        float_vector("x", x, self.A.shape[0])
         with np.errstate(over="ignore", invalid="ignore"):
-            return self.A @ _vector("v", v, self.A.shape[0])
+            return self.A @ float_vector("v", v, self.A.shape[0])
 
     @property
     def minimizer(self) -> NDArray:
@@ -477,26 +470,26 @@ class RecurrentCliff:
 
     def hidden_states(self, w: ArrayLike) -> NDArray:
         r"""Return $x_t = x_0 w^t$ for $t = 0, \dots, T$, shape `(T + 1,)`."""
-        w = _vector("w", w, 1)
+        w = float_vector("w", w, 1)
         with np.errstate(over="ignore", invalid="ignore"):
             return self.x0 * w[0] ** np.arange(self.T + 1, dtype=w.dtype)
 
     def loss(self, w: ArrayLike) -> float:
         r"""Return $\tfrac12(x_0 w^T - \tau)^2$ (`inf` when it overflows)."""
-        w = _vector("w", w, 1)
+        w = float_vector("w", w, 1)
         with np.errstate(over="ignore", invalid="ignore"):
             return float(0.5 * (self.x0 * w[0] ** self.T - self.target) ** 2)
 
     def grad(self, w: ArrayLike) -> NDArray:
         """Return $L'(w)$ as a length-1 array."""
-        w = _vector("w", w, 1)
+        w = float_vector("w", w, 1)
         with np.errstate(over="ignore", invalid="ignore"):
             residual = self.x0 * w**self.T - self.target
             return residual * self.x0 * self.T * w ** (self.T - 1)
 
     def hessian(self, w: ArrayLike) -> NDArray:
         """Return $L''(w)$ as a `(1, 1)` array."""
-        w = _vector("w", w, 1)
+        w = float_vector("w", w, 1)
         with np.errstate(over="ignore", invalid="ignore"):
             slope = self.x0 * self.T * w ** (self.T - 1)
             curvature = slope * slope
@@ -509,7 +502,7 @@ class RecurrentCliff:
 
     def hvp(self, w: ArrayLike, v: ArrayLike) -> NDArray:
         r"""Return $L''(w)\,v$ as a length-1 array."""
-        return self.hessian(w)[0] * _vector("v", v, 1)
+        return self.hessian(w)[0] * float_vector("v", v, 1)
 
     @property
     def minimizer(self) -> NDArray:

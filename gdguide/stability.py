@@ -24,6 +24,7 @@ from gdguide._validation import (
     float_array,
     in_interval,
     nonnegative_finite,
+    nonnegative_int,
     positive_finite,
     positive_int,
     same_shape,
@@ -302,7 +303,7 @@ def largest_eigenvalue(
     check_callable("hvp", hvp)
     num_iters = positive_int("num_iters", num_iters)
     tol = nonnegative_finite("tol", tol)
-    seed = _seed(seed)
+    seed = nonnegative_int("seed", seed)
     v = _start_vector(dim_or_x0, seed)
     threshold = math.sqrt(tol)
     for k in range(1, num_iters + 1):
@@ -316,14 +317,6 @@ def largest_eigenvalue(
             return PowerIterationResult(rho, v, k, True, residual)
         v = w / w_norm
     return PowerIterationResult(rho, v, num_iters, False, residual)
-
-
-def _seed(seed: object) -> int:
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
-        raise TypeError(f"seed must be an integer, got {type(seed).__name__}")
-    if seed < 0:
-        raise ValueError(f"seed must be >= 0, got {seed}")
-    return int(seed)
 
 
 # ----------------------------------------------------------------------------------------------

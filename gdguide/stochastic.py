@@ -31,12 +31,15 @@ from numpy.typing import ArrayLike, NDArray
 
 from gdguide._validation import (
     boolean,
+    check_callable,
     finite_float_array,
     float_array,
+    float_vector,
     nonnegative_finite,
     nonnegative_int,
     positive_finite,
     positive_int,
+    with_shape,
 )
 from gdguide.descent import gradient_descent
 from gdguide.problems import LinearRegression
@@ -58,10 +61,6 @@ _DRAWS = 256
 
 #: Median of |Z| for a standard normal Z: the 3/4 quantile, $\Phi^{-1}(3/4)$.
 GAUSSIAN_MEDIAN_ABS = 0.6744897501960817
-
-
-def _seed(seed: object) -> int:
-    return nonnegative_int("seed", seed)
 
 
 class MinibatchSampler:
@@ -127,7 +126,7 @@ class MinibatchSampler:
                 f"batch_size must be <= num_examples ({self.num_examples}) without replacement,"
                 f" got {self.batch_size}"
             )
-        self.seed = _seed(seed)
+        self.seed = nonnegative_int("seed", seed)
         self.replacement = replacement
         self.drop_last = drop_last
         self._rng = np.random.default_rng(self.seed)
@@ -170,10 +169,7 @@ def _regression(name: str, problem: object) -> LinearRegression:
 
 
 def _theta(problem: LinearRegression, theta: ArrayLike) -> NDArray:
-    theta = finite_float_array("theta", theta)
-    if theta.shape != (problem.n_params,):
-        raise ValueError(f"theta must have shape ({problem.n_params},), got {theta.shape}")
-    return theta
+    return with_shape("theta", finite_float_array("theta", theta), (problem.n_params,))
 
 
 def per_example_gradients(
@@ -401,12 +397,10 @@ def make_regression(
     if feature_scales is None:
         scales = np.ones(d)
     else:
-        scales = float_array("feature_scales", feature_scales)
-        if scales.shape != (d,):
-            raise ValueError(f"feature_scales must have shape ({d},), got {scales.shape}")
+        scales = float_vector("feature_scales", feature_scales, d)
         if not np.all(np.isfinite(scales) & (scales > 0)):
             raise ValueError("feature_scales must be positive and finite")
-    rng = np.random.default_rng(_seed(seed))
+    rng = np.random.default_rng(nonnegative_int("seed", seed))
     X = rng.standard_normal((n, d)) * scales
     w = rng.standard_normal(d)
     y = (X * w).sum(axis=1) + sigma * rng.standard_normal(n)
@@ -466,7 +460,7 @@ class GaussianNoise:
 
     def __post_init__(self) -> None:
         self.scale = positive_finite("scale", self.scale)
-        self.seed = _seed(self.seed)
+        self.seed = nonnegative_int("seed", self.seed)
         self._rng = np.random.default_rng(self.seed)
 
     def __call__(self, shape: tuple[int, ...]) -> NDArray:
@@ -531,7 +525,7 @@ class StudentTNoise:
     def __post_init__(self) -> None:
         self.scale = positive_finite("scale", self.scale)
         self.dof = positive_finite("dof", self.dof)
-        self.seed = _seed(self.seed)
+        self.seed = nonnegative_int("seed", self.seed)
         self.factor = self.scale * GAUSSIAN_MEDIAN_ABS / _student_t_median_abs(self.dof)
         self._rng = np.random.default_rng(self.seed)
 
@@ -569,10 +563,8 @@ class NoisyGradient:
     """
 
     def __init__(self, grad: Callable[[NDArray], ArrayLike], noise: Callable[..., ArrayLike]):
-        if not callable(grad):
-            raise TypeError(f"grad must be callable, got {type(grad).__name__}")
-        if not callable(noise):
-            raise TypeError(f"noise must be callable, got {type(noise).__name__}")
+        check_callable("grad", grad)
+        check_callable("noise", noise)
         self.grad = grad
         self.noise = noise
 
@@ -580,9 +572,7 @@ class NoisyGradient:
         """Return the exact gradient at `x` plus a fresh noise sample."""
         exact = float_array("grad(x)", self.grad(np.asarray(x)))
         sample = float_array("noise(shape)", self.noise(exact.shape))
-        if sample.shape != exact.shape:
-            raise ValueError(f"noise(shape) must have shape {exact.shape}, got {sample.shape}")
-        return exact + sample
+        return exact + with_shape("noise(shape)", sample, exact.shape)
 
 
 # --- the stable step of minibatch SGD ------------------------------------------------------------
