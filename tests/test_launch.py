@@ -10,8 +10,17 @@ import uuid
 from pathlib import Path
 
 import pytest
+from gdguide_site.page_parser import PageParser, fresh_script_namespace
+from sybil import Sybil
 
-from conftest import launch, pages
+from tests import launch
+from tests.framework_support import in_ci
+
+#: Pages read as the docs are: the project's parser with the launched-script form.
+pages = Sybil(
+    parsers=[PageParser(require_optional_imports=in_ci, block_forms=(launch.launched_script,))],
+    setup=fresh_script_namespace,
+)
 
 FENCE = "```"
 
@@ -142,13 +151,26 @@ def test_scripts_equal_up_to_comments_launch_once(tmp_path, monkeypatch):
     assert calls == ["same.py", "same.py"]
 
 
-def test_a_script_needing_a_missing_framework_is_skipped(tmp_path, monkeypatch):
+def _script_needing_a_missing_framework(tmp_path, monkeypatch):
     monkeypatch.setattr(launch, "FRAMEWORKS", launch.FRAMEWORKS + ("no_such_framework",))
     text = page("# file: f.py\nimport no_such_framework.sub", "python f.py", "x\n")
     path = tmp_path / "page.md"
     path.write_text(text, encoding="utf-8")
     (example,) = pages.parse(path).examples()
+    return example
+
+
+def test_a_script_needing_a_missing_framework_is_skipped(tmp_path, monkeypatch):
+    monkeypatch.delenv("CI", raising=False)
+    example = _script_needing_a_missing_framework(tmp_path, monkeypatch)
     with pytest.raises(pytest.skip.Exception, match="needs no_such_framework"):
+        example.evaluate()
+
+
+def test_a_script_needing_a_missing_framework_fails_in_ci(tmp_path, monkeypatch):
+    monkeypatch.setenv("CI", "true")
+    example = _script_needing_a_missing_framework(tmp_path, monkeypatch)
+    with pytest.raises(AssertionError, match="needs no_such_framework .*CI must install them"):
         example.evaluate()
 
 
