@@ -715,16 +715,28 @@ def find_divergence_boundary(
     >>> print(f"{found.estimate:.7f}", found.high - found.low <= 1e-9)
     0.0181818 True
     """
-    lo = positive_finite("low", low)
-    hi = positive_finite("high", high)
-    tol = positive_finite("tol", tol)
-    if not lo < hi:
-        raise ValueError(f"low must be smaller than high, got low={lo!r}, high={hi!r}")
 
     def diverges(lr: float) -> bool:
         sweep = lr_sweep(grad, x0, [lr], num_steps=num_steps, loss=loss, optimizer=optimizer)
         return bool(sweep.diverged[0])
 
+    return _bisect_divergence(diverges, low=low, high=high, tol=tol, num_steps=num_steps)
+
+
+def _bisect_divergence(
+    diverges: Callable[[float], bool], *, low: float, high: float, tol: float, num_steps: int
+) -> DivergenceBoundary:
+    """Bisect `[low, high]` for the learning rate at which `diverges(rate)` turns true.
+
+    The shared search of `find_divergence_boundary` and `gdguide.sgd_divergence_boundary`:
+    checks the bracket (`low` converges, `high` diverges within `num_steps`), halves it until it
+    is at most `tol` wide or at floating-point resolution, and counts the runs.
+    """
+    lo = positive_finite("low", low)
+    hi = positive_finite("high", high)
+    tol = positive_finite("tol", tol)
+    if not lo < hi:
+        raise ValueError(f"low must be smaller than high, got low={lo!r}, high={hi!r}")
     if diverges(lo):
         raise ValueError(f"low={lo!r} already diverges within num_steps={num_steps}: lower it")
     if not diverges(hi):

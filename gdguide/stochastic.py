@@ -43,7 +43,7 @@ from gdguide._validation import (
 )
 from gdguide.descent import gradient_descent
 from gdguide.problems import LinearRegression
-from gdguide.stability import DivergenceBoundary
+from gdguide.stability import DivergenceBoundary, _bisect_divergence
 
 __all__ = [
     "GaussianNoise",
@@ -647,26 +647,12 @@ def sgd_divergence_boundary(
     True
     """
     problem = _regression("problem", problem)
-    lo = positive_finite("low", low)
-    hi = positive_finite("high", high)
-    tol = positive_finite("tol", tol)
     replacement = boolean("replacement", replacement)
     x0 = finite_float_array("x0", x0)
-    if not lo < hi:
-        raise ValueError(f"low must be smaller than high, got low={lo!r}, high={hi!r}")
 
     def diverges(rate: float) -> bool:
         grad = MinibatchGradient(problem, batch_size, seed=seed, replacement=replacement)
         run = gradient_descent(grad, x0, num_steps=num_steps, learning_rate=rate, loss=problem.loss)
         return run.diverged
 
-    if diverges(lo):
-        raise ValueError(f"low={lo!r} already diverges within num_steps={num_steps}: lower it")
-    if not diverges(hi):
-        raise ValueError(f"high={hi!r} does not diverge within num_steps={num_steps}: raise it")
-    runs = 2
-    while hi - lo > tol:
-        mid = 0.5 * (lo + hi)
-        lo, hi = (lo, mid) if diverges(mid) else (mid, hi)
-        runs += 1
-    return DivergenceBoundary(low=lo, high=hi, num_runs=runs)
+    return _bisect_divergence(diverges, low=low, high=high, tol=tol, num_steps=num_steps)
