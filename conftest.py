@@ -71,7 +71,7 @@ page_parser = PageParser(
 
 _docstrings = Sybil(
     parsers=[DocTestParser(optionflags=ELLIPSIS | NORMALIZE_WHITESPACE)],
-    patterns=["gdguide/*.py"],
+    patterns=["gdguide/*.py", "gdguide/plotting/*.py"],
     excludes=["gdguide/_*.py"],
 )
 

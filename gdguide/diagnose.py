@@ -89,6 +89,7 @@ import json
 import math
 import os
 import sys
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, TextIO
@@ -661,13 +662,14 @@ def diagnose_arrays(
     *,
     loss: Any = None,
     grad_norm: Any = None,
-    lr: Any = None,
+    learning_rate: Any = None,
     update_norm: Any = None,
     window: int = 50,
     warmup: int = 10,
     grad_norm_factor: float = 5.0,
     loss_factor: float = 1.5,
     max_lag: int | None = None,
+    lr: Any = None,
     _present: dict | None = None,
 ) -> dict[str, Any]:
     r"""Diagnose one run given as arrays of equal length (steps increasing).
@@ -676,8 +678,8 @@ def diagnose_arrays(
     ----------
     steps : array_like of int, shape (K,)
         Step numbers, strictly increasing.
-    loss, grad_norm, lr, update_norm : array_like, shape (K,), optional
-        The logged series; NaN/inf allowed.
+    loss, grad_norm, learning_rate, update_norm : array_like, shape (K,), optional
+        The logged series; NaN/inf allowed. `learning_rate` is the series of the `lr` role.
     window : int, default 50
         Records in the rolling median.
     warmup : int, default 10
@@ -689,12 +691,23 @@ def diagnose_arrays(
     max_lag : int, optional
         Largest distance in steps between a loss spike and its gradient-norm spike (default
         `window`).
+    lr : array_like, optional
+        Deprecated spelling of `learning_rate` (a `DeprecationWarning`; give one of the two).
 
     Returns
     -------
     dict
         The report of the module docstring (without the file keys).
     """
+    if lr is not None:
+        if learning_rate is not None:
+            raise TypeError("give learning_rate or its deprecated spelling lr, not both")
+        warnings.warn(
+            "diagnose_arrays(lr=...) is deprecated: use learning_rate=...",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        learning_rate = lr
     steps = np.asarray(steps, dtype=np.int64)
     for name, value in (("grad_norm_factor", grad_norm_factor), ("loss_factor", loss_factor)):
         if not (isinstance(value, (int, float)) and math.isfinite(value) and value > 1):
@@ -705,7 +718,7 @@ def diagnose_arrays(
     for role, value in (
         ("loss", loss),
         ("grad_norm", grad_norm),
-        ("lr", lr),
+        ("lr", learning_rate),
         ("update_norm", update_norm),
     ):
         if value is not None:

@@ -284,8 +284,9 @@ class SGD:
     Parameters
     ----------
     learning_rate : float
-        Step size $\alpha > 0$. On a quadratic with largest Hessian eigenvalue $\lambda_{\max}$
-        the iteration is stable only for $\alpha < 2/\lambda_{\max}$ (see `max_stable_lr`).
+        Step size $\alpha > 0$. On a quadratic with largest Hessian eigenvalue
+        $\lambda_{\max}$ the iteration is stable only for $\alpha < 2/\lambda_{\max}$ (see
+        `max_stable_learning_rate`).
     weight_decay : float, default 0.0
         L2 coefficient $\lambda_{\text{wd}} \ge 0$.
 
@@ -398,8 +399,8 @@ class Momentum:
     On a quadratic with Hessian eigenvalue $\lambda$ the error obeys
     $z^2 - (1 + \beta - \alpha\lambda) z + \beta = 0$, which is stable iff
     $0 < \alpha\lambda < 2(1+\beta)$ (for $\tau = 0$): momentum $\beta = 0.9$ almost doubles the
-    stable range of plain gradient descent (see `max_stable_lr`). With dampening the effective
-    step is $\alpha(1-\tau)$.
+    stable range of plain gradient descent (see `max_stable_learning_rate`). With dampening the
+    effective step is $\alpha(1-\tau)$.
 
     References
     ----------

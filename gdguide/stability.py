@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from gdguide._deprecation import deprecated_names
 from gdguide._validation import (
     check_callable,
     finite_float_array,
@@ -32,13 +33,13 @@ from gdguide._validation import (
 
 __all__ = [
     "DivergenceBoundary",
-    "LRSweepResult",
+    "LearningRateSweepResult",
     "PowerIterationResult",
     "find_divergence_boundary",
     "hessian_vector_product",
     "largest_eigenvalue",
-    "lr_sweep",
-    "max_stable_lr",
+    "learning_rate_sweep",
+    "max_stable_learning_rate",
 ]
 
 GradFn = Callable[[NDArray[np.floating]], ArrayLike]
@@ -323,7 +324,9 @@ def largest_eigenvalue(
 # the stable learning rate
 
 
-def max_stable_lr(lambda_max: float, *, momentum: float = 0.0, nesterov: bool = False) -> float:
+def max_stable_learning_rate(
+    lambda_max: float, *, momentum: float = 0.0, nesterov: bool = False
+) -> float:
     r"""Largest stable learning rate on a quadratic with top Hessian eigenvalue `lambda_max`.
 
     $$\alpha_{\max} = \frac{2}{\lambda_{\max}} \ \text{(gradient descent)}, \qquad
@@ -392,12 +395,12 @@ def max_stable_lr(lambda_max: float, *, momentum: float = 0.0, nesterov: bool = 
     --------
     The article's problem has $\lambda_{\max} = 110$:
 
-    >>> from gdguide import max_stable_lr
-    >>> print(f"{max_stable_lr(110.0):.7f}")
+    >>> from gdguide import max_stable_learning_rate
+    >>> print(f"{max_stable_learning_rate(110.0):.7f}")
     0.0181818
-    >>> print(f"{max_stable_lr(110.0, momentum=0.9):.6f}")
+    >>> print(f"{max_stable_learning_rate(110.0, momentum=0.9):.6f}")
     0.034545
-    >>> print(f"{110 * max_stable_lr(110.0, momentum=0.9, nesterov=True):.4f}")
+    >>> print(f"{110 * max_stable_learning_rate(110.0, momentum=0.9, nesterov=True):.4f}")
     1.3571
     """
     lam = positive_finite("lambda_max", lambda_max)
@@ -415,8 +418,8 @@ def max_stable_lr(lambda_max: float, *, momentum: float = 0.0, nesterov: bool = 
 
 
 @dataclass(frozen=True, eq=False)
-class LRSweepResult:
-    r"""Outcome of `lr_sweep`, one entry per learning rate.
+class LearningRateSweepResult:
+    r"""Outcome of `learning_rate_sweep`, one entry per learning rate.
 
     Attributes
     ----------
@@ -439,8 +442,8 @@ class LRSweepResult:
     Examples
     --------
     >>> import numpy as np
-    >>> from gdguide import lr_sweep
-    >>> result = lr_sweep(lambda x: 2 * x, np.ones(1), [0.5, 1.5], num_steps=10)
+    >>> from gdguide import learning_rate_sweep
+    >>> result = learning_rate_sweep(lambda x: 2 * x, np.ones(1), [0.5, 1.5], num_steps=10)
     >>> result.criterion, result.diverged.tolist()
     ('grad_norm', [False, True])
     """
@@ -497,7 +500,7 @@ def _learning_rates(values: ArrayLike) -> NDArray[np.float64]:
     return lrs
 
 
-def lr_sweep(
+def learning_rate_sweep(
     grad: GradFn,
     x0: ArrayLike,
     learning_rates: Sequence[float] | ArrayLike,
@@ -505,7 +508,7 @@ def lr_sweep(
     num_steps: int,
     loss: LossFn | None = None,
     optimizer: Callable[[float], Any] | None = None,
-) -> LRSweepResult:
+) -> LearningRateSweepResult:
     r"""Run gradient descent once per learning rate and flag the runs that diverge.
 
     Each run starts at $x_0$ and takes $T$ = `num_steps` steps $x_{k+1} = x_k - \alpha\,\nabla
@@ -533,7 +536,7 @@ def lr_sweep(
 
     Returns
     -------
-    LRSweepResult
+    LearningRateSweepResult
         Learning rates, final parameters, measure before and after, first non-finite step and the
         `diverged` flags.
 
@@ -563,11 +566,11 @@ def lr_sweep(
     On the article's problem the boundary is $2/110 = 1/55 \approx 0.018182$:
 
     >>> import numpy as np
-    >>> from gdguide import lr_sweep
+    >>> from gdguide import learning_rate_sweep
     >>> X = np.arange(1.0, 6.0)[:, None]
     >>> y = np.array([1.0, 3.0, 5.0, 7.0, 9.0])
     >>> grad = lambda theta: 2 * X.T @ (X @ theta - y)
-    >>> result = lr_sweep(grad, np.zeros(1), [0.01, 0.018, 0.0182, 0.03], num_steps=1000)
+    >>> result = learning_rate_sweep(grad, np.zeros(1), [0.01, 0.018, 0.0182, 0.03], num_steps=1000)
     >>> result.diverged.tolist()
     [False, False, True, True]
     >>> result.nonfinite_step.tolist()
@@ -594,7 +597,7 @@ def lr_sweep(
             dtype=np.float64,
         )
     diverged = (nonfinite >= 0) | ~np.isfinite(finals) | (finals > initial)
-    return LRSweepResult(
+    return LearningRateSweepResult(
         learning_rates=lrs,
         final_params=np.stack([x for x, _ in runs]),
         criterion="grad_norm" if loss is None else "loss",
@@ -649,8 +652,8 @@ def find_divergence_boundary(
     r"""Locate the learning rate where gradient descent starts to diverge, by bisection.
 
     Keeps a bracket $[\text{low}, \text{high}]$ in which `low` does not diverge and `high` does,
-    in the sense of `lr_sweep` (same `num_steps`, `loss` and `optimizer`), and halves it until
-    $\text{high} - \text{low} \le$ `tol`.
+    in the sense of `learning_rate_sweep` (same `num_steps`, `loss` and `optimizer`), and halves it
+    until $\text{high} - \text{low} \le$ `tol`.
 
     Parameters
     ----------
@@ -665,9 +668,9 @@ def find_divergence_boundary(
     tol : float
         Absolute width of the final bracket, $> 0$.
     loss : callable, optional
-        Measure of divergence (default: gradient norm); see `lr_sweep`.
+        Measure of divergence (default: gradient norm); see `learning_rate_sweep`.
     optimizer : callable, optional
-        Factory `learning_rate -> optimizer`; see `lr_sweep`.
+        Factory `learning_rate -> optimizer`; see `learning_rate_sweep`.
 
     Returns
     -------
@@ -695,8 +698,8 @@ def find_divergence_boundary(
     unstable component. The estimate therefore lies above $\alpha^*$ by about
     $\ln K/(T\lambda_{\max})$: it is an upper bound that tightens like $1/T$. When one mode
     carries all of the measure (a one-dimensional quadratic, as in the article) $K = 1$ and the
-    test is exact for every $T$, up to rounding. Use `max_stable_lr` for the exact value on a
-    quadratic; this function is the empirical check. With momentum (`optimizer`) the bias can
+    test is exact for every $T$, up to rounding. Use `max_stable_learning_rate` for the exact value
+    on a quadratic; this function is the empirical check. With momentum (`optimizer`) the bias can
     have the other sign: just below the threshold a slowly decaying, oscillating mode can end a
     finite run above its starting measure (heavy ball, $\beta = 0.9$, 3000 steps on the article's
     problem: 0.0345446 against the exact 0.0345455).
@@ -717,7 +720,9 @@ def find_divergence_boundary(
     """
 
     def diverges(lr: float) -> bool:
-        sweep = lr_sweep(grad, x0, [lr], num_steps=num_steps, loss=loss, optimizer=optimizer)
+        sweep = learning_rate_sweep(
+            grad, x0, [lr], num_steps=num_steps, loss=loss, optimizer=optimizer
+        )
         return bool(sweep.diverged[0])
 
     return _bisect_divergence(diverges, low=low, high=high, tol=tol, num_steps=num_steps)
@@ -749,3 +754,14 @@ def _bisect_divergence(
         lo, hi = (lo, mid) if diverges(mid) else (mid, hi)
         runs += 1
     return DivergenceBoundary(low=lo, high=hi, num_runs=runs)
+
+
+#: The names these functions had before 0.2 (`lr` is spelled `learning_rate` everywhere now).
+__getattr__ = deprecated_names(
+    __name__,
+    {
+        "max_stable_lr": "gdguide.stability.max_stable_learning_rate",
+        "lr_sweep": "gdguide.stability.learning_rate_sweep",
+        "LRSweepResult": "gdguide.stability.LearningRateSweepResult",
+    },
+)

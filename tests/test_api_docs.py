@@ -20,8 +20,12 @@ import gdguide
 
 def _documented_objects():
     """(qualified name, docstring owner) for every public name and its public methods."""
-    for name in sorted(gdguide.__all__):
-        obj = getattr(gdguide, name)
+    public = [(name, getattr(gdguide, name)) for name in sorted(gdguide.__all__)]
+    # the figures are public in gdguide.plotting only (not re-exported by the package)
+    public += [
+        (f"plotting.{name}", getattr(gdguide.plotting, name)) for name in gdguide.plotting.__all__
+    ]
+    for name, obj in public:
         yield name, obj
         if inspect.isclass(obj):
             for attr, member in vars(obj).items():
@@ -39,6 +43,7 @@ def _documented_objects():
         "nets",
         "monitor",
         "robustness",
+        "stochastic",
         "plotting",
     ):
         yield f"gdguide.{module}", getattr(gdguide, module)

@@ -66,8 +66,13 @@ VALID_CALLS = {
     "check_grad": {"fun": _loss, "grad": _grad, "x": np.ones(2)},
     "hessian_vector_product": {"grad": _grad, "x": np.ones(2), "v": np.ones(2)},
     "largest_eigenvalue": {"hvp": lambda v: 2 * v, "dim_or_x0": 2},
-    "max_stable_lr": {"lambda_max": 2.0},
-    "lr_sweep": {"grad": _grad, "x0": np.ones(2), "learning_rates": [0.1, 0.5], "num_steps": 3},
+    "max_stable_learning_rate": {"lambda_max": 2.0},
+    "learning_rate_sweep": {
+        "grad": _grad,
+        "x0": np.ones(2),
+        "learning_rates": [0.1, 0.5],
+        "num_steps": 3,
+    },
     "find_divergence_boundary": {
         "grad": _grad,
         "x0": np.ones(2),
@@ -105,13 +110,19 @@ VALID_CALLS = {
 PLOTS = {name: {} for name in gdguide.plotting.__all__ if name.startswith("plot_")}
 VALID_CALLS.update(PLOTS)
 
+#: Every public name: the package's, and the figures' (`gdguide.plotting`, not re-exported).
+PUBLIC = {
+    **{name: getattr(gdguide, name) for name in gdguide.__all__},
+    **{name: getattr(gdguide.plotting, name) for name in gdguide.plotting.__all__},
+}
+
 #: Public names not probed here, and why.
 NOT_PROBED = {
     # records: built by the library, not from user input
     "Trajectory",
     "NormEvent",
     "PowerIterationResult",
-    "LRSweepResult",
+    "LearningRateSweepResult",
     "DivergenceBoundary",
     "MLPGradients",
     "RNNGradients",
@@ -177,7 +188,7 @@ def _kind(annotation: object) -> str | None:
 
 def _cases():
     for name in sorted(VALID_CALLS):
-        signature = inspect.signature(getattr(gdguide, name))
+        signature = inspect.signature(PUBLIC[name])
         for parameter in signature.parameters.values():
             kind = _kind(parameter.annotation)
             if kind is None:
@@ -197,18 +208,18 @@ def _cases():
 
 
 def test_every_public_name_is_probed_or_listed():
-    assert set(gdguide.__all__) == set(VALID_CALLS) | NOT_PROBED
+    assert set(PUBLIC) == set(VALID_CALLS) | NOT_PROBED
 
 
 @pytest.mark.parametrize("name", sorted(set(VALID_CALLS) - set(PLOTS)))
 def test_the_valid_call_is_valid(name):
-    getattr(gdguide, name)(**VALID_CALLS[name])
+    PUBLIC[name](**VALID_CALLS[name])
 
 
 @pytest.mark.parametrize(("name", "parameter", "bad"), list(_cases()))
 def test_bad_argument_raises_a_clear_error_naming_the_parameter(name, parameter, bad):
     with np.errstate(all="raise"), pytest.raises((TypeError, ValueError)) as raised:
-        getattr(gdguide, name)(**{**VALID_CALLS[name], parameter: bad})
+        PUBLIC[name](**{**VALID_CALLS[name], parameter: bad})
     assert parameter in str(raised.value), str(raised.value)
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import math
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -239,7 +241,36 @@ def test_example_logs_are_what_the_script_writes(tmp_path, monkeypatch):
     shipped = sorted(p.relative_to(LOGS) for p in LOGS.rglob("*") if p.is_file())
     assert written == shipped
     for name in written:
-        assert (tmp_path / name).read_bytes() == (LOGS / name).read_bytes(), name
+        assert same_up_to_last_bits(
+            (tmp_path / name).read_text(encoding="utf-8"), (LOGS / name).read_text(encoding="utf-8")
+        ), name
+
+
+_NUMBER = re.compile(r"-?(?:\d+\.?\d*(?:e[-+]?\d+)?|nan|inf)")
+
+
+def same_up_to_last_bits(written: str, shipped: str) -> bool:
+    """Equal text, except that numbers may differ in their last bits (rtol 1e-12).
+
+    The script draws its noise with numpy's `exp`, whose SIMD kernels give last-bit different
+    results on different CPUs (seen: one digit of one value of goes_nan.jsonl between two
+    machines of this project); what the logs say does not change with it.
+    """
+    if _NUMBER.sub("#", written) != _NUMBER.sub("#", shipped):
+        return False
+    pairs = zip(_NUMBER.findall(written), _NUMBER.findall(shipped), strict=True)
+    return all(
+        a == b or math.isclose(float(a), float(b), rel_tol=1e-12, abs_tol=0.0) for a, b in pairs
+    )
+
+
+def test_same_up_to_last_bits_tells_last_bits_from_content():
+    assert same_up_to_last_bits('{"loss": 0.30000000000000004}', '{"loss": 0.3}')
+    assert same_up_to_last_bits("step,loss\n1,nan\n", "step,loss\n1,nan\n")
+    assert not same_up_to_last_bits('{"loss": 0.31}', '{"loss": 0.3}')
+    assert not same_up_to_last_bits("step,loss\n1,nan\n", "step,loss\n1,inf\n")
+    assert not same_up_to_last_bits("step,loss\n", "step,grad_norm\n")
+    assert not same_up_to_last_bits("1,2\n", "1,2\n3,4\n")
 
 
 def test_example_spike_is_led_by_the_gradient_norm():

@@ -12,13 +12,14 @@ import numpy as np
 import pytest
 
 from gdguide import plotting
+from gdguide.plotting import _setup as plotting_setup
 from gdguide.plotting import (
     plot_article_runs,
     plot_clipping_wobble,
     plot_heavy_tailed_noise,
     plot_input_sensitivity,
     plot_layer_gradient_norms,
-    plot_lr_sweep,
+    plot_learning_rate_sweep,
     plot_recurrent_cliff,
     plot_rnn_training,
     plot_sgd_stable_step,
@@ -39,7 +40,7 @@ ALLOWED_LATIN_ON_ZH = {
     "inf",
     "RNN",
     "MLP",
-    "lr_sweep",
+    "learning_rate_sweep",
     "input_sensitivity",
     "jacobian_sensitivity",
     "jacobian_norm_bound",
@@ -50,7 +51,9 @@ ALLOWED_LATIN_ON_ZH = {
 # small versions of every figure (fast), keyed by the function they exercise
 SMALL = {
     "article_runs": lambda lang: plot_article_runs(num_steps=200, lang=lang),
-    "lr_sweep": lambda lang: plot_lr_sweep([0.005, 0.01, 0.017, 0.019, 0.022], lang=lang),
+    "learning_rate_sweep": lambda lang: plot_learning_rate_sweep(
+        [0.005, 0.01, 0.017, 0.019, 0.022], lang=lang
+    ),
     "clipping_wobble": lambda lang: plot_clipping_wobble(num_steps=300, lang=lang),
     "wall": lambda lang: plot_wall(num_steps=40, lang=lang),
     "recurrent_cliff": lambda lang: plot_recurrent_cliff(num_steps=40, lang=lang),
@@ -164,7 +167,7 @@ def test_save_svg_closes_a_pyplot_figure(monkeypatch):
 
 def test_missing_glyph_warning_and_font_log_are_silenced_only_inside_save_svg(monkeypatch, caplog):
     # pretend no CJK font is installed: then matplotlib cannot measure Chinese glyphs
-    monkeypatch.setattr(plotting, "_installed_cjk_fonts", lambda: ())
+    monkeypatch.setattr(plotting_setup, "installed_cjk_fonts", lambda: ())
     fig = plot_rnn_training(num_steps=5, lang="zh")
     filters_before = list(warnings.filters)
     logger = logging.getLogger("matplotlib.font_manager")
@@ -177,7 +180,7 @@ def test_missing_glyph_warning_and_font_log_are_silenced_only_inside_save_svg(mo
 
 
 def test_chinese_layout_prefers_installed_cjk_fonts(monkeypatch):
-    monkeypatch.setattr(plotting, "_installed_cjk_fonts", lambda: ("WenQuanYi Micro Hei",))
+    monkeypatch.setattr(plotting_setup, "installed_cjk_fonts", lambda: ("WenQuanYi Micro Hei",))
     fig = plot_wall(num_steps=5, lang="zh")
     assert fig.axes[0].title.get_fontfamily() == [
         "WenQuanYi Micro Hei",
@@ -220,7 +223,7 @@ def test_importing_gdguide_plotting_does_not_import_matplotlib():
     ],
 )
 def test_log_tick_labels_are_unicode_powers_of_ten(value, label):
-    assert plotting._power_of_ten(value) == label
+    assert plotting_setup.power_of_ten_label(value) == label
 
 
 # --- the figures show the ground-truth data ----------------------------------------------------
@@ -234,10 +237,10 @@ def test_article_runs_figure_says_which_runs_converge():
 
 
 def test_lr_sweep_figure_marks_the_boundary_at_one_over_55():
-    ax = plot_lr_sweep([0.005, 0.01, 0.017, 0.019, 0.022]).axes[0]
+    ax = plot_learning_rate_sweep([0.005, 0.01, 0.017, 0.019, 0.022]).axes[0]
     lines = {line.get_label(): line for line in ax.get_lines()}
     assert lines["2/λ = 0.01818"].get_xdata()[0] == pytest.approx(1 / 55)
-    assert lines["lr_sweep: diverged"].get_xdata().tolist() == [0.019, 0.022]
+    assert lines["learning_rate_sweep: diverged"].get_xdata().tolist() == [0.019, 0.022]
 
 
 def test_clipping_wobble_figure_shows_the_limit_cycle_and_the_slow_run():

@@ -342,8 +342,10 @@ def test_api_reference_renders_every_public_name(built_site, lang):
     # One page per module (`::: gdguide.<module>`): every public name is rendered on its module's
     # page, at the anchor `gdguide.<module>.<name>`, and on no other API page.
     misplaced = {}
-    for name in gdguide.__all__:
-        module = getattr(gdguide, name).__module__.removeprefix("gdguide.")
+    public = {name: getattr(gdguide, name).__module__ for name in gdguide.__all__}
+    public |= {name: "gdguide.plotting" for name in gdguide.plotting.__all__}
+    for name, module in public.items():
+        module = module.removeprefix("gdguide.")
         found = [page for page, ids in pages.items() if f"gdguide.{module}.{name}" in ids]
         if found != [f"api/{module}/"]:
             misplaced[name] = found

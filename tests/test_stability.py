@@ -12,8 +12,8 @@ from gdguide import (
     find_divergence_boundary,
     hessian_vector_product,
     largest_eigenvalue,
-    lr_sweep,
-    max_stable_lr,
+    learning_rate_sweep,
+    max_stable_learning_rate,
 )
 
 # the article's problem: sum loss ||X theta - y||^2, Hessian 110, boundary 2/110 = 1/55
@@ -144,7 +144,7 @@ def test_power_iteration_on_intercept_design_gives_118_3095_and_condition_number
     assert top.eigenvalue == pytest.approx(118.3095, abs=5e-5)
     assert smallest == pytest.approx(1.6905, abs=5e-5)
     assert top.eigenvalue / smallest == pytest.approx(70.0, abs=0.05)
-    assert max_stable_lr(top.eigenvalue) == pytest.approx(0.016905, abs=5e-7)
+    assert max_stable_learning_rate(top.eigenvalue) == pytest.approx(0.016905, abs=5e-7)
 
 
 @given(spd=spd_matrices(min_gap=0.05))
@@ -224,14 +224,18 @@ def test_power_iteration_rejects_bad_input():
         largest_eigenvalue(lambda v: v, "abc")
 
 
-# ---------------------------------------------------------------- max_stable_lr
+# ---------------------------------------------------------------- max_stable_learning_rate
 
 
-def test_max_stable_lr_article_values():
-    assert max_stable_lr(110.0) == pytest.approx(1 / 55, rel=1e-15)
-    assert max_stable_lr(110.0, momentum=0.9) == pytest.approx(3.8 / 110, rel=1e-15)
-    assert 110 * max_stable_lr(110.0, momentum=0.9, nesterov=True) == pytest.approx(3.8 / 2.8)
-    assert max_stable_lr(110.0, momentum=0.0, nesterov=True) == max_stable_lr(110.0)
+def test_max_stable_learning_rate_article_values():
+    assert max_stable_learning_rate(110.0) == pytest.approx(1 / 55, rel=1e-15)
+    assert max_stable_learning_rate(110.0, momentum=0.9) == pytest.approx(3.8 / 110, rel=1e-15)
+    assert 110 * max_stable_learning_rate(110.0, momentum=0.9, nesterov=True) == pytest.approx(
+        3.8 / 2.8
+    )
+    assert max_stable_learning_rate(110.0, momentum=0.0, nesterov=True) == max_stable_learning_rate(
+        110.0
+    )
 
 
 @settings(max_examples=30)
@@ -240,13 +244,13 @@ def test_max_stable_lr_article_values():
     beta=st.floats(0.0, 0.95),
     kind=st.sampled_from(["gd", "heavy", "nesterov"]),
 )
-def test_max_stable_lr_separates_converging_from_diverging_runs(lam, beta, kind):
+def test_max_stable_learning_rate_separates_converging_from_diverging_runs(lam, beta, kind):
     factory = {
         "gd": None,
         "heavy": lambda lr: Momentum(lr, beta),
         "nesterov": lambda lr: Nesterov(lr, beta),
     }[kind]
-    threshold = max_stable_lr(
+    threshold = max_stable_learning_rate(
         lam, momentum=0.0 if kind == "gd" else beta, nesterov=kind == "nesterov"
     )
     below = gd_distance(0.99 * threshold, lam, 1.0, 4000, factory)
@@ -261,8 +265,8 @@ def test_estimated_stable_lr_separates_runs_on_random_quadratics(spd, seed):
     h, _ = spd
     lam = largest_eigenvalue(lambda v: h @ v, len(h), num_iters=5000, tol=1e-14).eigenvalue
     x0 = np.random.default_rng(seed).standard_normal(len(h))
-    lr = max_stable_lr(lam)
-    sweep = lr_sweep(lambda x: h @ x, x0, [0.98 * lr, 1.02 * lr], num_steps=2000)
+    lr = max_stable_learning_rate(lam)
+    sweep = learning_rate_sweep(lambda x: h @ x, x0, [0.98 * lr, 1.02 * lr], num_steps=2000)
     assert sweep.diverged.tolist() == [False, True]
 
 
@@ -276,18 +280,18 @@ def test_estimated_stable_lr_separates_runs_on_random_quadratics(spd, seed):
         ({"lambda_max": 1.0, "nesterov": "yes"}, TypeError, "nesterov"),
     ],
 )
-def test_max_stable_lr_rejects_bad_input(kwargs, error, message):
+def test_max_stable_learning_rate_rejects_bad_input(kwargs, error, message):
     with pytest.raises(error, match=message):
-        max_stable_lr(**kwargs)
+        max_stable_learning_rate(**kwargs)
 
 
-# ---------------------------------------------------------------- lr_sweep
+# ---------------------------------------------------------------- learning_rate_sweep
 
 
 @pytest.mark.parametrize("loss", [None, article_loss], ids=["grad_norm", "loss"])
 def test_sweep_flags_learning_rates_above_one_over_55(loss):
     lrs = [0.005, 1 / 110, 0.018, 1 / 55, 0.0182, 0.02, 0.03]
-    result = lr_sweep(article_grad, np.zeros(1), lrs, num_steps=1000, loss=loss)
+    result = learning_rate_sweep(article_grad, np.zeros(1), lrs, num_steps=1000, loss=loss)
     assert result.diverged.tolist() == [False, False, False, False, True, True, True]
     assert result.criterion == ("grad_norm" if loss is None else "loss")
     np.testing.assert_allclose(result.final_params[:2, 0], 19 / 11, rtol=1e-12)
@@ -300,13 +304,13 @@ def test_sweep_flags_learning_rates_above_one_over_55(loss):
 
 
 def test_sweep_matches_ground_truth_divergent_values():
-    result = lr_sweep(article_grad, np.zeros(1), [0.02, 0.025], num_steps=1000)
+    result = learning_rate_sweep(article_grad, np.zeros(1), [0.02, 0.025], num_steps=1000)
     assert result.final_params[0, 0] == pytest.approx(-2.6e79, rel=0.05)
     assert result.final_params[1, 0] == pytest.approx(-1.9e243, rel=0.05)
 
 
 def test_sweep_with_momentum_factory_moves_the_boundary_to_heavy_ball_threshold():
-    result = lr_sweep(
+    result = learning_rate_sweep(
         article_grad,
         np.zeros(1),
         [0.034, 0.0346],
@@ -318,7 +322,7 @@ def test_sweep_with_momentum_factory_moves_the_boundary_to_heavy_ball_threshold(
 
 def test_sweep_keeps_float32_and_does_not_modify_x0():
     x0 = np.array([0.5, -0.5], dtype=np.float32)
-    result = lr_sweep(lambda x: 2 * x, x0, [0.1, 1.5], num_steps=20)
+    result = learning_rate_sweep(lambda x: 2 * x, x0, [0.1, 1.5], num_steps=20)
     assert result.final_params.dtype == np.float32
     assert result.final_params.shape == (2, 2)
     np.testing.assert_array_equal(x0, np.array([0.5, -0.5], dtype=np.float32))
@@ -335,25 +339,25 @@ def test_sweep_keeps_float32_and_does_not_modify_x0():
 )
 def test_sweep_rejects_bad_learning_rates(learning_rates, message):
     with pytest.raises(ValueError, match=message):
-        lr_sweep(article_grad, np.zeros(1), learning_rates, num_steps=10)
+        learning_rate_sweep(article_grad, np.zeros(1), learning_rates, num_steps=10)
 
 
 def test_sweep_rejects_bad_arguments():
     with pytest.raises(ValueError, match="num_steps"):
-        lr_sweep(article_grad, np.zeros(1), [0.1], num_steps=0)
+        learning_rate_sweep(article_grad, np.zeros(1), [0.1], num_steps=0)
     with pytest.raises(TypeError, match="learning_rates"):
-        lr_sweep(article_grad, np.zeros(1), ["a"], num_steps=1)
+        learning_rate_sweep(article_grad, np.zeros(1), ["a"], num_steps=1)
     with pytest.raises(TypeError, match=r"loss\(x\)"):
-        lr_sweep(article_grad, np.zeros(1), [0.1], num_steps=1, loss=lambda x: x)
+        learning_rate_sweep(article_grad, np.zeros(1), [0.1], num_steps=1, loss=lambda x: x)
     with pytest.raises(ValueError, match=r"grad\(x\)"):
-        lr_sweep(lambda x: np.zeros(3), np.zeros(1), [0.1], num_steps=1)
+        learning_rate_sweep(lambda x: np.zeros(3), np.zeros(1), [0.1], num_steps=1)
     for name, kwargs in [
         ("grad", {"grad": 1.0}),
         ("loss", {"loss": 1.0}),
         ("optimizer", {"optimizer": 1.0}),
     ]:
         with pytest.raises(TypeError, match=name):
-            lr_sweep(
+            learning_rate_sweep(
                 **{"grad": article_grad, **kwargs},
                 x0=np.zeros(1),
                 learning_rates=[0.1],
@@ -392,7 +396,7 @@ def test_boundary_with_momentum_is_close_to_heavy_ball_threshold():
 
 
 def test_boundary_finite_step_bias_is_upward_and_shrinks_like_one_over_steps():
-    exact = max_stable_lr(np.linalg.eigvalsh(2 * A.T @ A)[-1])
+    exact = max_stable_learning_rate(np.linalg.eigvalsh(2 * A.T @ A)[-1])
     biases = []
     for num_steps in (100, 1000):
         found = find_divergence_boundary(

@@ -27,7 +27,7 @@ from gdguide import plotting
 #: each figure computes the same data with the same gdguide calls just above it.
 FIGURES: dict[str, Callable[[str], object]] = {
     "article-runs": lambda lang: plotting.plot_article_runs(lang=lang),
-    "lr-sweep": lambda lang: plotting.plot_lr_sweep(lang=lang),
+    "lr-sweep": lambda lang: plotting.plot_learning_rate_sweep(lang=lang),
     "clipping-wobble": lambda lang: plotting.plot_clipping_wobble(lang=lang),
     "wall": lambda lang: plotting.plot_wall(lang=lang),
     "recurrent-cliff": lambda lang: plotting.plot_recurrent_cliff(lang=lang),
