@@ -53,3 +53,26 @@ def test_pre_commit_hooks_are_local_and_run_the_same_commands():
     assert repos == ["local"], "pre-commit cannot fetch hook repositories here: local hooks only"
     for entry in ("ruff check", "ruff format", "mypy"):
         assert f".venv/bin/{entry}" in config
+
+
+def test_lighthouse_lock_pins_every_latest_dependency_with_an_override():
+    # `npm ci` compares a dependency asked for at `latest` with the registry's newest release, so
+    # the benchmark's lock file broke on a fresh clone when third-party-web published 0.30.0;
+    # package.json's overrides pin each such package to its locked version.
+    import json
+    from pathlib import Path
+
+    folder = Path(__file__).resolve().parents[1] / "benchmarks" / "lighthouse"
+    manifest = json.loads((folder / "package.json").read_text(encoding="utf-8"))
+    lock = json.loads((folder / "package-lock.json").read_text(encoding="utf-8"))
+    packages = lock["packages"]
+    latest = {
+        name
+        for entry in packages.values()
+        for name, spec in entry.get("dependencies", {}).items()
+        if spec == "latest"
+    }
+    assert latest, "the lock file asks for nothing at `latest`: drop this test and the overrides"
+    overrides = manifest.get("overrides", {})
+    locked = {name: packages[f"node_modules/{name}"]["version"] for name in latest}
+    assert {name: overrides.get(name) for name in latest} == locked
