@@ -10,8 +10,8 @@
 - `tensorboard/run-train-tag-loss.csv`, `tensorboard/run-train-tag-grad_norm.csv`: TensorBoard
   CSV exports (`Wall time,Step,Value`) of one run, the norm logged every other step.
 
-They are synthetic (lognormal noise around a trend), not training runs: the spike lab's runs
-(issue 16) will add real ones. Values are written with `repr`. numpy's `exp` differs in the last bits
+They are synthetic (lognormal noise around a trend), not training runs: the spike lab's runs (issue
+16) will add real ones. Values are written with `repr`. numpy's `exp` differs in the last bits
 between CPUs (SIMD kernels), so a file written on another machine may differ in a last digit;
 tests/test_diagnose.py compares the numbers to 1e-12 relative, the rest of the text exactly.
 """

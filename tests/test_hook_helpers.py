@@ -260,3 +260,65 @@ def test_font_matching_falls_back_to_the_nearest_weight_and_style():
     assert fonts.face(Font("KaTeX_Main", 600, "italic")) == "KaTeX_Main-Bold.woff2"
     assert fonts.face(Font("KaTeX_Main", 300, "normal")) == "KaTeX_Main-Regular.woff2"
     assert fonts.face(Font("Times", 400, "normal")) is None
+
+
+# --- content_cache: build results reused only for the same inputs ------------------------------
+
+
+def test_cached_bytes_makes_once_then_reuses_from_gdguide_cache_dir(tmp_path, monkeypatch):
+    from gdguide_site.content_cache import cache_dir, cached_bytes
+
+    monkeypatch.setenv("GDGUIDE_CACHE_DIR", str(tmp_path))
+    assert cache_dir() == tmp_path
+    calls = []
+
+    def make():
+        calls.append(1)
+        return b"result"
+
+    assert cached_bytes("kind/abc-x.svg", make) == b"result"
+    assert cached_bytes("kind/abc-x.svg", make) == b"result"
+    assert calls == [1]
+    assert (tmp_path / "kind" / "abc-x.svg").read_bytes() == b"result"
+    assert not list(tmp_path.rglob("*.tmp"))  # written atomically, nothing left behind
+
+
+def test_digest_changes_with_any_input(tmp_path):
+    from gdguide_site.content_cache import digest, package_files
+
+    (tmp_path / "pkg" / "__pycache__").mkdir(parents=True)
+    source = tmp_path / "pkg" / "a.py"
+    source.write_text("x = 1\n")
+    (tmp_path / "pkg" / "__pycache__" / "a.pyc").write_bytes(b"ignored")
+    files = package_files(tmp_path / "pkg")
+    assert files == [source]
+    first = digest(files, tmp_path, "numpy 2.0")
+    assert digest(files, tmp_path, "numpy 2.0") == first
+    assert digest(files, tmp_path, "numpy 2.1") != first  # a version
+    source.write_text("x = 2\n")
+    assert digest(files, tmp_path, "numpy 2.0") != first  # a file's bytes
+    source.write_text("x = 1\n")
+    renamed = source.with_name("b.py")
+    source.rename(renamed)
+    assert digest([renamed], tmp_path, "numpy 2.0") != first  # a file's path
+
+
+def test_figure_svg_is_the_drawn_figure_and_is_redrawn_when_gdguide_changes(tmp_path, monkeypatch):
+    from gdguide_site import figures
+
+    monkeypatch.setenv("GDGUIDE_CACHE_DIR", str(tmp_path))
+    drawn = figures.draw_svg("wall", "en")
+    key = figures.inputs_digest()
+    assert figures.figure_svg("wall", "en", key=key) == drawn  # cold: drawn and stored
+    monkeypatch.setattr(figures, "draw_svg", lambda name, lang: pytest.fail("not reused"))
+    assert figures.figure_svg("wall", "en", key=key) == drawn  # warm: reused
+    # any change to the gdguide package is a new key, so the figure is drawn again
+    package = tmp_path / "src" / "gdguide"
+    package.mkdir(parents=True)
+    (package / "__init__.py").write_text("x = 1\n")
+    monkeypatch.setattr(figures, "gdguide", SimpleNamespace(__file__=str(package / "__init__.py")))
+    before = figures.inputs_digest()
+    (package / "__init__.py").write_text("x = 2\n")
+    assert figures.inputs_digest() != before
+    with pytest.raises(ValueError, match="unknown figure 'nope'"):
+        figures.figure_svg("nope", "en")

@@ -136,7 +136,12 @@ def test_build_makes_an_sdist_and_a_wheel_that_twine_accepts(tmp_path):
     assert checked.returncode == 0, checked.stdout + checked.stderr
 
     names = zipfile.ZipFile(wheel).namelist()
-    package = {f"gdguide/{path.name}" for path in (ROOT / "gdguide").iterdir() if path.is_file()}
+    package = {
+        path.relative_to(ROOT).as_posix()
+        for path in (ROOT / "gdguide").rglob("*")
+        if path.is_file() and "__pycache__" not in path.parts
+    }
+    assert "gdguide/plotting/__init__.py" in package  # subpackages are in the wheel too
     assert "gdguide/py.typed" in package
     assert {
         name for name in names if not name.startswith(f"gdguide-{VERSION}.dist-info/")
@@ -167,10 +172,16 @@ doctests = {}
 for module in pkgutil.iter_modules(gdguide.__path__):
     if not module.name.startswith("_"):
         mod = importlib.import_module(f"gdguide.{module.name}")
+        # a subpackage (gdguide.plotting) defines its functions in its private modules
+        parts = [mod] + [importlib.import_module(f"{mod.__name__}.{sub.name}")
+                         for sub in pkgutil.iter_modules(getattr(mod, "__path__", []))]
+        failed = attempted = 0
         with contextlib.redirect_stdout(io.StringIO()) as report:
             flags = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
-            result = doctest.testmod(mod, optionflags=flags)
-        doctests[module.name] = [result.failed, result.attempted, report.getvalue()]
+            for part in parts:
+                result = doctest.testmod(part, optionflags=flags)
+                failed, attempted = failed + result.failed, attempted + result.attempted
+        doctests[module.name] = [failed, attempted, report.getvalue()]
 print(json.dumps({"file": gdguide.__file__, "version": gdguide.__version__,
                   "printed": printed, "doctests": doctests}))
 """
@@ -217,7 +228,7 @@ def test_served_wheel_in_a_fresh_environment_runs_the_home_page_and_docstring_ex
     attempted = {name: tried for name, (_, tried, _) in result["doctests"].items()}
     # Every public module has examples (doctest counts each `>>>` line).
     assert all(tried > 0 for tried in attempted.values()), attempted
-    assert set(attempted) >= {"clipping", "descent", "optimizers", "stability", "nets"}
+    assert set(attempted) >= {"clipping", "descent", "optimizers", "stability", "nets", "plotting"}
 
 
 def test_released_wheel_must_be_the_built_versions_file(tmp_path, monkeypatch):

@@ -8,9 +8,11 @@ outside a build, write them into a folder:
     .venv/bin/python scripts/make_figures.py --lang zh --out build/figures/zh
 
 Each figure is computed by `gdguide` (the same functions the pages call) and drawn by
-`gdguide.plotting`; the SVGs are deterministic (same input, same bytes) and keep their text as
-text. SVG files in `--out` that are not in the registry are removed, so a renamed figure leaves
-nothing stale behind.
+`gdguide.plotting`; the SVGs are deterministic (same input, same bytes) and keep their text as text.
+A build reuses an SVG drawn before from exactly the same inputs (`content_cache`: the digest of the
+`gdguide` package's files, this registry, the numpy and matplotlib versions and the CJK fonts
+matplotlib finds), so a warm build draws none unless one of those changed. SVG files in `--out` that
+are not in the registry are removed, so a renamed figure leaves nothing stale behind.
 """
 
 from __future__ import annotations
@@ -21,7 +23,10 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+import gdguide
 from gdguide import plotting
+from gdguide.plotting._setup import installed_cjk_fonts
+from gdguide_site.content_cache import cached_bytes, digest, package_files
 
 #: File name (without .svg) -> the call that draws it in a given language. The page that shows
 #: each figure computes the same data with the same gdguide calls just above it.
@@ -39,11 +44,33 @@ FIGURES: dict[str, Callable[[str], object]] = {
 }
 
 
-def figure_svg(name: str, lang: str) -> bytes:
-    """The SVG of the figure `name` (a key of `FIGURES`) labelled in `lang`, as UTF-8 bytes."""
+def draw_svg(name: str, lang: str) -> bytes:
+    """Draw the figure `name` (a key of `FIGURES`) labelled in `lang`; its SVG as UTF-8 bytes."""
     text = io.StringIO()
     plotting.save_svg(FIGURES[name](lang), text)
     return text.getvalue().encode("utf-8")
+
+
+def inputs_digest() -> str:
+    """Digest of everything a figure depends on besides its name and language."""
+    import matplotlib
+    import numpy
+
+    package = Path(gdguide.__file__).parent
+    files = [*package_files(package), Path(__file__)]
+    versions = (numpy.__version__, matplotlib.__version__, installed_cjk_fonts())
+    return digest(files, package.parent, *versions)
+
+
+def figure_svg(name: str, lang: str, *, key: str | None = None) -> bytes:
+    """The SVG of the figure `name` labelled in `lang`: drawn, or reused from the cache.
+
+    `key` is `inputs_digest()` (computed once per build by the caller, or here).
+    """
+    if name not in FIGURES:
+        raise ValueError(f"unknown figure {name!r}; known: {sorted(FIGURES)}")
+    key = inputs_digest() if key is None else key
+    return cached_bytes(f"figures/{key}-{name}-{lang}.svg", lambda: draw_svg(name, lang))
 
 
 def make_figures(
@@ -63,7 +90,7 @@ def make_figures(
     seconds = {}
     for name in selected:
         start = time.perf_counter()
-        (out / f"{name}.svg").write_bytes(figure_svg(name, lang))
+        (out / f"{name}.svg").write_bytes(draw_svg(name, lang))
         seconds[name] = time.perf_counter() - start
     return seconds
 

@@ -3,19 +3,20 @@
 The wheel is built from a copy of what it is made of (`pyproject.toml`, the README and licences,
 `gdguide/`), so a build never writes into the source tree, with `SOURCE_DATE_EPOCH` fixed so that
 the same sources give the same bytes (both language builds, and rebuilds, serve one file). It is
-cached by the hash of those sources in the system's temporary folder. The release workflow sets
+cached by the hash of those sources (`content_cache`). The release workflow sets
 `GDGUIDE_WHEEL` to the wheel it published, and the site serves that very file.
 """
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
+
+from gdguide_site.content_cache import cache_dir, digest, package_files
 
 ROOT = Path(__file__).resolve().parents[2]  # the repository (site_tools/gdguide_site/..)
 #: What the wheel is built from (the package data is declared in pyproject.toml).
@@ -30,21 +31,13 @@ def wheel_name(version: str) -> str:
 
 
 def _source_files() -> list[Path]:
-    package = sorted(
-        path
-        for path in (ROOT / "gdguide").rglob("*")
-        if path.is_file() and "__pycache__" not in path.parts
-    )
-    return [ROOT / name for name in WHEEL_SOURCES] + package
+    return [ROOT / name for name in WHEEL_SOURCES] + package_files(ROOT / "gdguide")
 
 
 def build_wheel(version: str) -> Path:
     """Build (or reuse) the wheel of the checkout; return its path."""
     files = _source_files()
-    digest = hashlib.sha256()
-    for path in files:
-        digest.update(str(path.relative_to(ROOT)).encode() + b"\0" + path.read_bytes())
-    cache = Path(tempfile.gettempdir()) / f"gdguide-wheel-{digest.hexdigest()[:16]}"
+    cache = cache_dir() / f"wheel-{digest(files, ROOT)}"
     wheel = cache / wheel_name(version)
     if wheel.is_file():
         return wheel
@@ -67,7 +60,7 @@ def build_wheel(version: str) -> Path:
             raise RuntimeError(
                 f"building the gdguide wheel failed:\n{done.stdout}\n{done.stderr}".rstrip()
             )
-        cache.mkdir(exist_ok=True)
+        cache.mkdir(parents=True, exist_ok=True)
         # Two language builds may get here at once: each moves a complete file into place.
         os.replace(built, wheel)
     return wheel
