@@ -1,4 +1,4 @@
-"""The Chinese prose (docs/zh pages and the markdown cells of the zh notebooks), never its code or math.
+"""The Chinese prose of docs/zh (pages and notebook markdown cells), never its code or math.
 
 - AutoCorrect (`autocorrect-py`, the linter of the 中文文案排版指北 conventions) finds nothing:
   spaces between Chinese and Latin text or numbers, full-width punctuation, no doubled
@@ -46,8 +46,8 @@ TERMS = {
     r"稳定性规则|稳定规则": "稳定性条件 (stability rule)",
     r"误差递归|误差递推(?!式)|误差映射": "误差递推式 (error recursion)",
     r"总和损失|均值损失|损失之和": "求和损失 / 平均损失 (sum loss / mean loss)",
-    # a citation, not 等 for "and so on": `Zhang 等（2020）`, `Zhang 等 2020`, `Zhang 等（NeurIPS 2020）`
-    r"[A-Za-z] 等(?!人)[ （(]*(?:\d{4}|[A-Z][A-Za-z]* \d{4})": "等人 (citations: Zhang 等人（2020）)",
+    # a citation, not 等 for "and so on": Zhang 等（2020）, Zhang 等 2020, Zhang 等（NeurIPS 2020）
+    r"[A-Za-z] 等(?!人)[ （(]*(?:\d{4}|[A-Z][A-Za-z]* \d{4})": "等人 (Zhang 等人（2020）)",
     r"黑塞矩阵|Hessian 矩阵": "海森矩阵 (Hessian)",
     r"批量规范化|批归一化": "批量归一化 (batch normalization)",
     r"通过时间反向传播": "随时间反向传播 (BPTT)",
