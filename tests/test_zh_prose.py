@@ -47,7 +47,7 @@ TERMS = {
     r"误差递归|误差递推(?!式)|误差映射": "误差递推式 (error recursion)",
     r"总和损失|均值损失|损失之和": "求和损失 / 平均损失 (sum loss / mean loss)",
     # a citation, not 等 for "and so on": Zhang 等（2020）, Zhang 等 2020, Zhang 等（NeurIPS 2020）
-    r"[A-Za-z] 等(?!人)[ （(]*(?:\d{4}|[A-Z][A-Za-z]* \d{4})": "等人 (Zhang 等人（2020）)",
+    r"[A-Za-z] 等(?!人)[ （(，,]*(?:\d{4}|[A-Z][A-Za-z]* \d{4})": "等人 (Zhang 等人（2020）)",
     r"黑塞矩阵|Hessian 矩阵": "海森矩阵 (Hessian)",
     r"批量规范化|批归一化": "批量归一化 (batch normalization)",
     r"通过时间反向传播": "随时间反向传播 (BPTT)",
