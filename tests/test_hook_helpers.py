@@ -298,6 +298,8 @@ def test_line_breaks_after_chinese_text_are_joined(source, joined):
         "| 表格，|\n| 表格 |",
         "段落，\n<div>x</div>",
         "段落，\n$$\nx\n$$",
+        "模块说明。\n::: gdguide.clipping",
+        "缩写，\n*[HVP]: Hessian-vector product",
         "段落，\n```python\nx = 1\n```",
         "硬换行，  \n下一行。",
         "硬换行，\\\n下一行。",

@@ -14,8 +14,9 @@ converted (the hook `gdguide_i18n.on_page_markdown`):
 
 Only paragraph text is joined: never inside fenced code (```` ``` ```` / `~~~`, indented ones
 too), display math (`$$`) or a block of HTML, and never when the next line opens another block
-(a heading, list item, quote, table row, admonition or tab, footnote or link definition, HTML,
-a fence or `$$`), nor after a hard break (a line ending in two spaces or a backslash).
+(a heading, list item, quote, table row, admonition or tab, footnote, link or abbreviation
+definition, HTML, a fence, `$$`, an attribute list or mkdocstrings' `:::`), nor after a hard
+break (a line ending in two spaces or a backslash).
 """
 
 from __future__ import annotations
@@ -45,6 +46,9 @@ BLOCK_START = re.compile(
       | <                           # HTML
       | ```|~~~                     # fence
       | \$\$                        # display math
+      | :::                         # mkdocstrings' `::: identifier`
+      | \*\[                        # abbreviation definition
+      | \{:                         # attribute list on its own line
       | (?:-{3,}|\*{3,}|_{3,})$     # rule
       | [ \t]*$                     # blank
     )""",
