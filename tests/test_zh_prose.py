@@ -40,7 +40,7 @@ AUTOCORRECT_EXCEPTIONS = {
 TERMS = {
     r"陡墙": "陡壁 (steep wall)",
     r"摆动|跳动|来回跳|晃动|抖动|震荡": "振荡 (the wobble of clipped descent)",
-    r"最优解|最小值点|最小值附近|(?:到达|落到|停在)最小值": "极小点 (minimizer)",
+    r"最优解|最优值|最小值点|最小值附近|(?:到达|落到|停在)最小值": "极小点 (minimizer)",
     r"激活前的?值": "预激活 (pre-activation)",
     r"随机批次|随机批量": "随机小批量 (random minibatch)",
     r"稳定性规则|稳定规则": "稳定性条件 (stability rule)",
