@@ -44,7 +44,7 @@ TERMS = {
     r"激活前的?值": "预激活 (pre-activation)",
     r"随机批次|随机批量": "随机小批量 (random minibatch)",
     r"稳定性规则|稳定规则": "稳定性条件 (stability rule)",
-    r"误差递归|误差递推(?!式)|误差映射": "误差递推式 (error recursion)",
+    r"误差递归|误差递推(?!式)|误差映射": "误差递推式 (the error map, the error recursion)",
     r"总和损失|均值损失|损失之和": "求和损失 / 平均损失 (sum loss / mean loss)",
     # a citation, not 等 for "and so on": Zhang 等（2020）, Zhang 等 2020, Zhang 等（NeurIPS 2020）
     r"[A-Za-z] 等(?!人)[ （(，,]*(?:\d{4}|[A-Z][A-Za-z]* \d{4})": "等人 (Zhang 等人（2020）)",
