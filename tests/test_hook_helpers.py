@@ -1,7 +1,8 @@
 """The pure helpers of the site's hooks (gdguide_site), without building the site.
 
 Relative links and head links (the 404 page included), the nav without unwritten pages, the
-language switch's per-page links, figure sizes and markup, and the KaTeX CSS selectors and font
+language switch's per-page links, the line breaks after Chinese text that are joined, figure
+sizes and markup, and the KaTeX CSS selectors and font
 matching that decide which glyphs each font subset keeps.
 """
 
@@ -11,6 +12,7 @@ import struct
 from types import SimpleNamespace
 
 import pytest
+from gdguide_site.cjk import join_cjk_line_breaks
 from gdguide_site.figure_markup import image_size, linked_image
 from gdguide_site.katex_fonts import Font, FontMap, parse_selector
 from gdguide_site.links import head_tag, link_in_head, page_relative, root_prefix
@@ -322,3 +324,57 @@ def test_figure_svg_is_the_drawn_figure_and_is_redrawn_when_gdguide_changes(tmp_
     assert figures.inputs_digest() != before
     with pytest.raises(ValueError, match="unknown figure 'nope'"):
         figures.figure_svg("nope", "en")
+
+# --- line breaks after Chinese text ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("source", "joined"),
+    [
+        ("见下文，\n[链接](x.md)。", "见下文，[链接](x.md)。"),
+        ("裁剪后，\n$g$ 的范数不变。", "裁剪后，$g$ 的范数不变。"),
+        ("梯度：\n`clip_grad_norm_` 返回范数。", "梯度：`clip_grad_norm_` 返回范数。"),
+        ("两个汉字之间\n也会多出空格。", "两个汉字之间也会多出空格。"),
+        ("一行；\n二行；\n三行。", "一行；二行；三行。"),
+        ("- 列表项，\n  续行。", "- 列表项，续行。"),
+        ('!!! note "注"\n    缩进的段落，\n    续行。', '!!! note "注"\n    缩进的段落，续行。'),
+    ],
+)
+def test_line_breaks_after_chinese_text_are_joined(source, joined):
+    assert join_cjk_line_breaks(source) == joined
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "学习率为\n0.01 时收敛。",  # Chinese then Latin or a number: the space is wanted
+        "在\nPyTorch 中。",
+        "English line,\n中文。",
+        "段落。\n\n下一段。",
+        "段落，\n- 列表项",
+        "段落，\n1. 列表项",
+        "段落，\n## 标题 { #t }",
+        "## 标题\n正文。",
+        "段落，\n> 引用",
+        "| 表格，|\n| 表格 |",
+        "段落，\n<div>x</div>",
+        "段落，\n$$\nx\n$$",
+        "模块说明。\n::: gdguide.clipping",
+        "缩写，\n*[HVP]: Hessian-vector product",
+        "段落，\n```python\nx = 1\n```",
+        "硬换行，  \n下一行。",
+        "硬换行，\\\n下一行。",
+        '```python\nprint("你好，")\nprint("世界")\n```',
+        '    ```python\n    s = "中，"\n    t = "文"\n    ```',
+        "~~~\n中文，\n中文\n~~~",
+        "$$\n\\text{中，}\n\\text{文}\n$$",
+        "<div>\n中文，\n中文\n</div>",
+    ],
+)
+def test_code_math_html_and_block_starts_keep_their_line_breaks(source):
+    assert join_cjk_line_breaks(source) == source
+
+
+def test_joining_resumes_after_a_code_fence_closes():
+    source = "```\n中，\n文\n```\n后来，\n续行。"
+    assert join_cjk_line_breaks(source) == "```\n中，\n文\n```\n后来，续行。"

@@ -3,6 +3,9 @@
 - `on_config`: the English build's `site_url` is the Chinese one plus `extra.gdguide.site_path`;
   nav entries whose file does not exist yet are left out (pages are written over time; the docs
   tests check that both languages list the same files).
+- `on_page_markdown`: a line break after Chinese text inside a paragraph is dropped
+  (`gdguide_site.cjk.join_cjk_line_breaks`): browsers render it as a space, which shows before a
+  link or a formula after 「，」. Markdown pages only; code, math and HTML are left alone.
 - `on_page_context`: Material's language switch (`extra.alternate`) normally points at each
   language's home page. Here every page gets links to *the same page* in each language: `href`, a
   path relative to the page (used by `docs/overrides/partials/alternate.html`, so it works on any
@@ -22,9 +25,11 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from gdguide_site.cjk import join_cjk_line_breaks
 from gdguide_site.nav import existing_nav
 from gdguide_site.options import set_language_roots, set_page_alternates
 from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.structure.files import Files
 from mkdocs.structure.nav import Navigation
 from mkdocs.structure.pages import Page
 
@@ -37,6 +42,13 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
     if config.nav:
         config.nav = existing_nav(config.nav, Path(config.docs_dir))
     return config
+
+
+def on_page_markdown(markdown: str, page: Page, config: MkDocsConfig, files: Files) -> str:
+    """Join the paragraph line breaks after CJK text (they would render as a stray space)."""
+    if not page.file.src_uri.endswith(".md"):
+        return markdown
+    return join_cjk_line_breaks(markdown)
 
 
 def on_page_context(context: dict, page: Page, config: MkDocsConfig, nav: Navigation) -> dict:
