@@ -898,6 +898,14 @@ class CrossEntropyResult:
         $\partial\,\mathrm{loss}/\partial s$, the shape of the logits.
     log_z : ndarray
         $\log Z_m$ for every row, shape `(M,)`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from gdguide import softmax_cross_entropy
+    >>> result = softmax_cross_entropy(np.array([[2.0, 0.0]]), np.array([0]))
+    >>> print(f"{result.cross_entropy:.4f}", result.grad_logits.round(4).tolist())
+    0.1269 [[-0.1192, 0.1192]]
     """
 
     loss: float
@@ -1045,6 +1053,15 @@ class LMForward:
         positions and the batch).
     max_abs_logit : float
         $\max |s|$, the output-logit scale.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from gdguide import init_transformer_lm
+    >>> lm = init_transformer_lm(5, 4, 8, 2, 3, seed=0)
+    >>> out = lm.forward(np.array([[0, 1, 2]]))
+    >>> out.logits.shape, out.max_attention_logits.shape, out.max_abs_logit < 1
+    ((1, 3, 5), (3,), True)
     """
 
     logits: NDArray
@@ -1073,6 +1090,16 @@ class LMGradients:
         As in `LMForward`.
     mean_log_z : float
         The mean over positions of $\log Z$, what the z-loss pulls towards 0.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from gdguide import init_transformer_lm
+    >>> lm = init_transformer_lm(5, 4, 8, 2, 1, seed=0)
+    >>> out = lm.loss_and_gradients(np.array([[0, 1, 2]]), np.array([[1, 2, 3]]))
+    >>> # small logits at initialization: loss and log Z both near log 5
+    >>> print(f"{out.loss:.3f} {out.mean_log_z:.3f} {np.log(5):.3f}")
+    1.641 1.615 1.609
     """
 
     loss: float

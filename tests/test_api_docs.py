@@ -37,6 +37,7 @@ def _documented_objects():
         "optimizers",
         "stability",
         "nets",
+        "layers",
         "monitor",
         "robustness",
         "plotting",
