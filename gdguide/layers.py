@@ -33,7 +33,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, Self
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -85,12 +85,12 @@ def _linear_grad(grad: NDArray, inputs: NDArray) -> NDArray:
 
 
 def _features(name: str, x: ArrayLike, size: int, *, ndim: int | None = None) -> NDArray:
+    """Return `x` as a float array whose last axis has `size` entries (and `ndim` axes if given)."""
     array = float_array(name, x)
     if array.ndim < 1 or array.shape[-1] != size or (ndim is not None and array.ndim != ndim):
         dims = f"{ndim}-D " if ndim is not None else ""
         raise ValueError(
-            f"x must be a {dims}array whose last axis has {size} features, got "
-            f"{array.shape}".replace("x must", f"{name} must")
+            f"{name} must be a {dims}array whose last axis has {size} features, got {array.shape}"
         )
     return array
 
@@ -416,7 +416,7 @@ class _Cell:
         return int(self.weight_hh.shape[1])
 
     @classmethod
-    def init(cls, input_size: int, hidden_size: int, *, seed: int = 0) -> Any:
+    def init(cls, input_size: int, hidden_size: int, *, seed: int = 0) -> Self:
         r"""PyTorch's default initialization: every parameter from $U[-1/\sqrt H, 1/\sqrt H]$."""
         n_in, n_hid = (
             positive_int("input_size", input_size),
@@ -514,7 +514,14 @@ class _Cell:
         zeros = np.zeros((batch, self.hidden_size))
         carry = [zeros.copy() for _ in range(self._state_size)]
         if grad_final_state is not None:
-            carry = [np.asarray(g, dtype=float) + 0.0 for g in grad_final_state]
+            if len(grad_final_state) != self._state_size:
+                raise ValueError(f"grad_final_state must be a tuple of {self._state_size} arrays")
+            carry = [
+                with_shape(
+                    f"grad_final_state[{i}]", float_array("grad_final_state", g), zeros.shape
+                ).copy()
+                for i, g in enumerate(grad_final_state)
+            ]
         total: Grads = {}
         dxs = []
         for t in range(len(caches) - 1, -1, -1):

@@ -611,6 +611,15 @@ LM = init_transformer_lm(7, 4, 8, 2, 1, seed=0)
         ),
         (lambda: LSTMCell.init(2, 3).forward_sequence(np.ones((2, 2))), ValueError, "x"),
         (
+            lambda: GRUCell.init(2, 3).backward_sequence(
+                np.ones((1, 2, 3)),
+                GRUCell.init(2, 3).forward_sequence(np.ones((1, 2, 2)))[2],
+                (np.ones((1, 2)),),
+            ),
+            ValueError,
+            "grad_final_state",
+        ),
+        (
             lambda: CausalSelfAttention(*np.ones((4, 6, 6)), num_heads=4),
             ValueError,
             "num_heads",
