@@ -417,7 +417,15 @@ class _Cell:
 
     @classmethod
     def init(cls, input_size: int, hidden_size: int, *, seed: int = 0) -> Self:
-        r"""PyTorch's default initialization: every parameter from $U[-1/\sqrt H, 1/\sqrt H]$."""
+        r"""Build a cell with PyTorch's default initialization, every entry from $U[\pm 1/\sqrt H]$.
+
+        Parameters
+        ----------
+        input_size, hidden_size : int
+            $I$ and $H$, both $\ge 1$.
+        seed : int, default 0
+            Seed of `np.random.default_rng`.
+        """
         n_in, n_hid = (
             positive_int("input_size", input_size),
             positive_int("hidden_size", hidden_size),
@@ -453,7 +461,11 @@ class _Cell:
     def forward(
         self, x: ArrayLike, state: tuple[ArrayLike, ...] | None = None
     ) -> tuple[tuple[NDArray, ...], Cache]:
-        """One step: the new state tuple and the cache (`state=None` starts from zeros)."""
+        """One step on `x` of shape `(batch, I)`: the new state tuple and the cache.
+
+        `state` is `(h, c)` for the LSTM and `(h,)` for the GRU, each `(batch, H)`; `None` starts
+        from zeros.
+        """
         return self._step(*self._check_step(x, state))
 
     def _grads(self, d_gi: NDArray, d_gh: NDArray, x: NDArray, h: NDArray) -> Grads:
@@ -467,7 +479,12 @@ class _Cell:
     def backward(
         self, grad_state: tuple[ArrayLike, ...], cache: Cache
     ) -> tuple[NDArray, tuple[NDArray, ...], Grads]:
-        r"""One step back: $\partial L/\partial x$, the previous state's gradient, the grads."""
+        r"""One step back: $\partial L/\partial x$, the previous state's gradient, the grads.
+
+        `grad_state` holds $\partial L/\partial$ of each entry of the new state (same tuple
+        layout as the state); the parameter gradients are keyed `"weight_ih"`, `"weight_hh"`,
+        `"bias_ih"`, `"bias_hh"`.
+        """
         shape = cache["x"].shape[0], self.hidden_size
         grads = tuple(
             with_shape(f"grad_state[{i}]", float_array(f"grad_state[{i}]", g), shape)
