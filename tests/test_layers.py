@@ -653,3 +653,19 @@ LM = init_transformer_lm(7, 4, 8, 2, 1, seed=0)
 def test_bad_arguments_raise_errors_naming_the_parameter(call, exc, name):
     with pytest.raises(exc, match=name):
         call()
+
+
+@pytest.mark.frameworks
+def test_documented_torch_defaults():
+    # BatchNorm's Notes: torch keeps running statistics (unbiased variance, momentum 0.1) that this
+    # class does not; LayerNorm and BatchNorm eps default to 1e-5; CausalSelfAttention's Notes:
+    # nn.MultiheadAttention packs the input projections in one (3D, D) matrix and has biases
+    torch = require_framework("torch")
+    bn = torch.nn.BatchNorm1d(1).double()
+    bn(torch.tensor([[1.0], [3.0]], dtype=torch.float64))
+    assert bn.momentum == 0.1 and bn.eps == 1e-5 and torch.nn.LayerNorm(3).eps == 1e-5
+    assert float(bn.running_var[0]) == pytest.approx(0.9 * 1.0 + 0.1 * 2.0)  # var([1, 3], ddof=1)
+    mha = torch.nn.MultiheadAttention(6, 2)
+    assert tuple(mha.in_proj_weight.shape) == (18, 6) and mha.in_proj_bias is not None
+    cell = torch.nn.LSTMCell(2, 3)
+    assert tuple(cell.weight_ih.shape) == (12, 2)  # (4H, I), gates i, f, g, o
