@@ -997,7 +997,7 @@ def softmax_cross_entropy(
 
     References
     ----------
-    1. A. Chowdhery et al., "PaLM: scaling language modeling with Pathways", 2022, section 5.
+    1. A. Chowdhery et al., "PaLM: scaling language modeling with Pathways", 2022.
        [arXiv:2204.02311](https://arxiv.org/abs/2204.02311)
 
     Examples
