@@ -9,6 +9,8 @@ clip_by_global_norm`); the modules group them by topic:
 - `gdguide.optimizers`: SGD, momentum, Nesterov, AdaGrad, RMSprop, Adam, AdamW;
 - `gdguide.stability`: Hessian eigenvalues, the stable learning rate, learning-rate sweeps;
 - `gdguide.nets`: a numpy MLP and RNN with backpropagation and gradient-norm reports;
+- `gdguide.layers`: layer and batch norm, residual blocks, LSTM and GRU cells, attention and a
+  small transformer language model, each with its backward pass written out;
 - `gdguide.monitor`: gradient-norm history, spikes, non-finite steps, clip rate;
 - `gdguide.robustness`: input sensitivity (empirical Lipschitz estimates);
 - `gdguide.stochastic`: seeded minibatches, per-example gradients, gradient-noise models;
@@ -21,6 +23,7 @@ from importlib import metadata as _metadata
 from gdguide import (
     clipping,
     descent,
+    layers,
     monitor,
     nets,
     optimizers,
@@ -33,6 +36,7 @@ from gdguide import (
 from gdguide._deprecation import deprecated_names as _deprecated_names
 from gdguide.clipping import *  # noqa: F403
 from gdguide.descent import *  # noqa: F403
+from gdguide.layers import *  # noqa: F403
 from gdguide.monitor import *  # noqa: F403
 from gdguide.nets import *  # noqa: F403
 from gdguide.optimizers import *  # noqa: F403
@@ -51,6 +55,7 @@ __all__ = sorted(
     {
         *clipping.__all__,
         *descent.__all__,
+        *layers.__all__,
         *monitor.__all__,
         *nets.__all__,
         *optimizers.__all__,

@@ -41,6 +41,7 @@ def _documented_objects():
         "optimizers",
         "stability",
         "nets",
+        "layers",
         "monitor",
         "robustness",
         "stochastic",

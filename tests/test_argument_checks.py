@@ -18,6 +18,7 @@ import gdguide
 
 NET = gdguide.init_mlp([2, 3, 1])
 ARTICLE = gdguide.article_regression()
+LM = gdguide.init_transformer_lm(5, 4, 4, 2, 1)
 
 
 def _grad(x):
@@ -57,6 +58,37 @@ VALID_CALLS = {
     "layer_gradient_norms": {"depth": 3, "width": 4, "activation": "tanh", "init": "xavier"},
     "init_rnn": {"input_size": 2, "hidden_size": 3, "output_size": 1},
     "train_rnn": {"num_steps": 2, "seq_len": 3, "batch_size": 2, "hidden_size": 2},
+    "LayerNorm": {"gain": np.ones(3), "bias": np.zeros(3)},
+    "BatchNorm": {"gain": np.ones(3), "bias": np.zeros(3)},
+    "ResidualBlock": {"mlp": gdguide.init_mlp([3, 4, 3]), "gain": np.ones(3), "bias": np.zeros(3)},
+    "LSTMCell": {
+        "weight_ih": np.ones((8, 3)),
+        "weight_hh": np.ones((8, 2)),
+        "bias_ih": np.zeros(8),
+        "bias_hh": np.zeros(8),
+    },
+    "GRUCell": {
+        "weight_ih": np.ones((6, 3)),
+        "weight_hh": np.ones((6, 2)),
+        "bias_ih": np.zeros(6),
+        "bias_hh": np.zeros(6),
+    },
+    "CausalSelfAttention": {
+        "q_weight": np.eye(4),
+        "k_weight": np.eye(4),
+        "v_weight": np.eye(4),
+        "out_weight": np.eye(4),
+        "num_heads": 2,
+    },
+    "softmax_cross_entropy": {"logits": np.zeros((2, 3)), "targets": np.array([0, 2])},
+    "init_transformer_lm": {
+        "vocab_size": 5,
+        "context_length": 4,
+        "d_model": 4,
+        "num_heads": 2,
+        "num_layers": 1,
+    },
+    "TransformerLM": {"params": LM.params, "num_heads": 2},
     "LinearRegression": {"X": np.arange(1.0, 4.0)[:, None], "y": np.ones(3)},
     "article_regression": {},
     "Quadratic": {"A": np.eye(2)},
@@ -127,6 +159,9 @@ NOT_PROBED = {
     "MLPGradients",
     "RNNGradients",
     "RNNTrainingHistory",
+    "CrossEntropyResult",
+    "LMForward",
+    "LMGradients",
     "SensitivityEstimate",
     "SGDState",
     "MomentumState",

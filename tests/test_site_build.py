@@ -317,6 +317,7 @@ API_MODULES = [
     "stability",
     "problems",
     "nets",
+    "layers",
     "monitor",
     "diagnose",
     "robustness",
