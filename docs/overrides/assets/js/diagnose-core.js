@@ -1,6 +1,8 @@
 // diagnose-core.js: the in-browser twin of gdguide.diagnose (same parsing, same definitions,
 // same report object). Plain ES module, no dependencies. diagnoseTexts([{name, text}], names,
-// settings) returns what `python -m gdguide diagnose --json` prints for the same files.
+// settings) returns what `python -m gdguide diagnose --json` prints for the same files; given an
+// object `series`, it also fills series.steps (the kept steps) and series.loss / series.grad_norm
+// ([values, present] of the kept records, for the page's plot).
 // Checked against the Python report by tests/test_diagnose_js.py (through node).
 
 const ROLES = ["step", "loss", "grad_norm", "lr", "update_norm"];
@@ -305,7 +307,7 @@ function mergeTensorboard(files, wanted, names) {
   return { cols, resolved, steps: all, notes };
 }
 
-export function diagnoseTexts(files, names = {}, settings = {}) {
+export function diagnoseTexts(files, names = {}, settings = {}, series = null) {
   const wanted = {};
   for (const r of ROLES) wanted[r] = names[r] ?? r;
   if (!files.length) throw new LogError("no log file given");
@@ -325,6 +327,7 @@ export function diagnoseTexts(files, names = {}, settings = {}) {
       m.notes,
       settings,
       false,
+      series,
     );
   }
   const tables = files.map(({ name, text }) => [name, readTable(name, text, Object.values(wanted))]);
@@ -361,10 +364,10 @@ export function diagnoseTexts(files, names = {}, settings = {}) {
     steps = lines.map((_, i) => i);
     notes.push(`no column '${wanted.step}' in ${files.map((f) => f.name).join(", ")}: the record index is the step`);
   }
-  return analyse(files, steps, lines, sources, cols, resolved, notes, settings, true);
+  return analyse(files, steps, lines, sources, cols, resolved, notes, settings, true, series);
 }
 
-function analyse(files, steps, lines, sources, cols, resolved, notes, settings, findResumes) {
+function analyse(files, steps, lines, sources, cols, resolved, notes, settings, findResumes, out) {
   const { window = 50, warmup = 10, grad_norm_factor = 5.0, loss_factor = 1.5 } = settings;
   const maxLag = settings.max_lag ?? window;
   const keep = laterRecordsWin(steps);
@@ -385,6 +388,7 @@ function analyse(files, steps, lines, sources, cols, resolved, notes, settings, 
   const kept = steps.filter((_, i) => keep[i]);
   const series = {};
   for (const r in cols) series[r] = [cols[r][0].filter((_, i) => keep[i]), cols[r][1].filter((_, i) => keep[i])];
+  if (out) Object.assign(out, { steps: kept, loss: series.loss ?? null, grad_norm: series.grad_norm ?? null });
   const nonfinite = {},
     union = new Array(kept.length).fill(false);
   for (const r of ["loss", "grad_norm", "update_norm"]) {
