@@ -11,7 +11,7 @@ const LIST_LIMIT = 30;
 function texts(root) {
   const out = {};
   const template = root.querySelector("template[data-gdguide-diagnose-text]");
-  for (const el of template.content.querySelectorAll("[data-key]")) out[el.dataset.key] = el.textContent.trim();
+  for (const el of template.content.querySelectorAll("[data-key]")) out[el.dataset.key] = el.textContent;
   return out;
 }
 
@@ -33,13 +33,15 @@ function svg(tag, attrs = {}) {
 }
 
 const number = (x, digits = 4) => (x === null ? "–" : Number(x.toPrecision(digits)).toString());
-const percent = (x) => (x === null ? "–" : `${(100 * x).toFixed(2)} %`);
+const percent = (x) => (x === null ? "–" : `${(100 * x).toFixed(2)}%`);
+// Between two sentences or a value and its parenthesis: a space in English, none in Chinese.
+const GAP = (document.documentElement.lang || "en").toLowerCase().startsWith("zh") ? "" : " ";
 
 function stepList(T, steps) {
   if (!steps.length) return T.none;
   const shown = steps.slice(0, LIST_LIMIT).join(", ");
-  const more = steps.length > LIST_LIMIT ? ` ${fill(T.more, { n: steps.length - LIST_LIMIT })}` : "";
-  return `${fill(T.count, { n: steps.length })}: ${shown}${more}`;
+  const more = steps.length > LIST_LIMIT ? `${GAP}${fill(T.more, { n: steps.length - LIST_LIMIT })}` : "";
+  return `${fill(T.count, { n: steps.length })}${T.colon}${shown}${more}`;
 }
 
 // One user-facing line for a LogError (the page's language), with the core's detail after it.
@@ -50,7 +52,7 @@ function errorLine(T, message) {
   else if (/is not a number/.test(message)) kind = "errorNumber";
   else if (/neither CSV|not JSON|not a JSON object|fields, the header has|mix of TensorBoard/.test(message))
     kind = "errorFormat";
-  return `${T[kind]} (${message})`;
+  return `${T[kind]}${GAP}${T.detail.replace("{detail}", message)}`;
 }
 
 // Min and max of the positive finite values per pixel column: a million records draw as ~2 * width
@@ -69,11 +71,23 @@ function envelope(steps, values, present, x0, x1, width) {
   return { lo, hi };
 }
 
+// Tick values on a log axis with their labels: powers of ten (10ⁿ) over several decades, and
+// 1, 2, 5 times a power of ten (plain numbers) when the range spans two decades or less.
 function logTicks(min, max) {
+  const e0 = Math.floor(Math.log10(min)),
+    e1 = Math.ceil(Math.log10(max));
   const ticks = [];
-  for (let e = Math.floor(Math.log10(min)); e <= Math.ceil(Math.log10(max)); e++) ticks.push(e);
-  const step = Math.max(1, Math.ceil(ticks.length / 6));
-  return ticks.filter((_, i) => i % step === 0);
+  if (e1 - e0 <= 2) {
+    for (let e = e0; e <= e1; e++)
+      for (const k of [1, 2, 5]) {
+        const v = k * 10 ** e;
+        if (v >= min && v <= max) ticks.push([v, Number(v.toPrecision(1)).toString()]);
+      }
+    if (ticks.length >= 2) return ticks;
+  }
+  const step = Math.max(1, Math.ceil((e1 - e0 + 1) / 6));
+  for (let e = e0; e <= e1; e += step) ticks.push([10 ** e, superscript(e)]);
+  return ticks;
 }
 
 function superscript(e) {
@@ -94,7 +108,8 @@ function panel(T, spec) {
   const x0 = steps.length ? steps[0] : 0,
     x1 = steps.length ? steps[steps.length - 1] : 1;
   const positive = [];
-  for (let i = 0; i < values.length; i++) if (present[i] && Number.isFinite(values[i]) && values[i] > 0) positive.push(values[i]);
+  for (let i = 0; i < values.length; i++)
+    if (present[i] && Number.isFinite(values[i]) && values[i] > 0) positive.push(values[i]);
   const titleNode = svg("text", { x: m.left, y: 15, class: "gdguide-diagnose-title" });
   titleNode.textContent = title;
   g.append(titleNode);
@@ -104,7 +119,12 @@ function panel(T, spec) {
     g.append(svg("line", { x1: xOf(s), x2: xOf(s), y1: m.top, y2: m.top + h, class: "gdguide-diagnose-nonfinite" }));
   }
   if (!positive.length) {
-    const t = svg("text", { x: m.left + w / 2, y: m.top + h / 2, "text-anchor": "middle", class: "gdguide-diagnose-empty" });
+    const t = svg("text", {
+      x: m.left + w / 2,
+      y: m.top + h / 2,
+      "text-anchor": "middle",
+      class: "gdguide-diagnose-empty",
+    });
     t.textContent = T.noPositive;
     g.append(t);
     return g;
@@ -122,20 +142,30 @@ function panel(T, spec) {
   const l0 = Math.log10(lo),
     l1 = Math.log10(hi);
   const yOf = (v) => m.top + h - ((Math.log10(v) - l0) / (l1 - l0)) * h;
-  for (const e of logTicks(lo, hi)) {
-    const y = yOf(10 ** e);
+  for (const [v, label] of logTicks(lo, hi)) {
+    const y = yOf(v);
     if (y < m.top - 0.5 || y > m.top + h + 0.5) continue;
     g.append(svg("line", { x1: m.left, x2: m.left + w, y1: y, y2: y, class: "gdguide-diagnose-grid" }));
     const t = svg("text", { x: m.left - 6, y: y + 4, "text-anchor": "end", class: "gdguide-diagnose-tick" });
-    t.textContent = superscript(e);
+    t.textContent = label;
     g.append(t);
   }
   for (const s of [x0, x1]) {
-    const t = svg("text", { x: xOf(s), y: m.top + h + 16, "text-anchor": s === x0 ? "start" : "end", class: "gdguide-diagnose-tick" });
+    const t = svg("text", {
+      x: xOf(s),
+      y: m.top + h + 16,
+      "text-anchor": s === x0 ? "start" : "end",
+      class: "gdguide-diagnose-tick",
+    });
     t.textContent = String(s);
     g.append(t);
   }
-  const axis = svg("text", { x: m.left + w / 2, y: m.top + h + 16, "text-anchor": "middle", class: "gdguide-diagnose-tick" });
+  const axis = svg("text", {
+    x: m.left + w / 2,
+    y: m.top + h + 16,
+    "text-anchor": "middle",
+    class: "gdguide-diagnose-tick",
+  });
   axis.textContent = T.step;
   g.append(axis);
   const { lo: cLo, hi: cHi } = envelope(steps, values, present, x0, x1, Math.max(1, Math.round(w)));
@@ -155,14 +185,18 @@ function panel(T, spec) {
   return g;
 }
 
-function plot(T, report, series) {
+function plot(T, report, series, available) {
   const rows = [];
-  if (series.grad_norm) rows.push(["grad_norm", T.gradNormTitle, report.grad_norm_spikes, report.nonfinite.grad_norm ?? []]);
+  if (series.grad_norm)
+    rows.push(["grad_norm", T.gradNormTitle, report.grad_norm_spikes, report.nonfinite.grad_norm ?? []]);
   if (series.loss) rows.push(["loss", T.lossTitle, report.loss_spikes, report.nonfinite.loss ?? []]);
-  const width = 720,
-    height = 200;
+  // The drawing is as wide as the page's column, so its 12 px text stays 12 px on a phone.
+  const width = Math.max(300, Math.min(960, Math.round(available) || 720)),
+    height = width < 560 ? 170 : 200,
+    narrow = width < 560;
   const root = svg("svg", {
-    viewBox: `0 0 ${width} ${height * rows.length + 24}`,
+    viewBox: `0 0 ${width} ${height * rows.length + (narrow ? 44 : 24)}`,
+    width,
     role: "img",
     class: "gdguide-diagnose-plot",
     "aria-label": fill(T.plotAlt, {
@@ -173,7 +207,17 @@ function plot(T, report, series) {
   });
   rows.forEach(([key, title, spikes, nonfinite], i) => {
     const [values, present] = series[key];
-    const g = panel(T, { steps: series.steps, values, present, spikes, nonfinite, title, cls: `is-${key}`, width, height });
+    const g = panel(T, {
+      steps: series.steps,
+      values,
+      present,
+      spikes,
+      nonfinite,
+      title,
+      cls: `is-${key}`,
+      width,
+      height,
+    });
     g.setAttribute("transform", `translate(0 ${i * height})`);
     root.append(g);
   });
@@ -184,8 +228,9 @@ function plot(T, report, series) {
   const a = svg("text", { x: 72, y });
   a.textContent = T.legendSpike;
   legend.append(a);
-  legend.append(svg("line", { x1: 300, x2: 300, y1: y - 12, y2: y + 2, class: "gdguide-diagnose-nonfinite" }));
-  const b = svg("text", { x: 308, y });
+  const [bx, by] = narrow ? [62, y + 20] : [300, y];
+  legend.append(svg("line", { x1: bx, x2: bx, y1: by - 12, y2: by + 2, class: "gdguide-diagnose-nonfinite" }));
+  const b = svg("text", { x: bx + 10, y: by });
   b.textContent = T.legendNonfinite;
   legend.append(b);
   root.append(legend);
@@ -226,9 +271,20 @@ function renderReport(T, report) {
   }
   row(dl, T.nonfiniteSteps, stepList(T, report.nonfinite_steps), "nonfinite_steps");
   const s = report.settings;
-  row(dl, fill(T.gradNormSpikes, { factor: s.grad_norm_factor, window: s.window }), stepList(T, report.grad_norm_spikes), "grad_norm_spikes");
-  row(dl, fill(T.lossSpikes, { factor: s.loss_factor, window: s.window }), stepList(T, report.loss_spikes), "loss_spikes");
-  if (report.update_norm_spikes.length) row(dl, T.updateNormSpikes, stepList(T, report.update_norm_spikes), "update_norm_spikes");
+  row(
+    dl,
+    fill(T.gradNormSpikes, { factor: s.grad_norm_factor, window: s.window }),
+    stepList(T, report.grad_norm_spikes),
+    "grad_norm_spikes",
+  );
+  row(
+    dl,
+    fill(T.lossSpikes, { factor: s.loss_factor, window: s.window }),
+    stepList(T, report.loss_spikes),
+    "loss_spikes",
+  );
+  if (report.update_norm_spikes.length)
+    row(dl, T.updateNormSpikes, stepList(T, report.update_norm_spikes), "update_norm_spikes");
   const lead = report.lead;
   if (report.loss_spikes.length && report.grad_norm_spikes.length) {
     let text = fill(T.leadValue, {
@@ -238,13 +294,18 @@ function renderReport(T, report) {
       unmatched: lead.unmatched_loss_spikes.length,
       lag: s.max_lag,
     });
-    if (lead.median_lead_steps !== null) text += ` ${fill(T.medianLead, { n: lead.median_lead_steps })}`;
+    if (lead.median_lead_steps !== null) text += `${GAP}${fill(T.medianLead, { n: lead.median_lead_steps })}`;
     row(dl, T.lead, text, "lead");
   } else row(dl, T.lead, T.leadNone, "lead");
   const sug = report.suggestion;
   if (report.suggested_max_norm !== null) {
     const strong = el("strong", {}, number(report.suggested_max_norm));
-    const dd = el("span", {}, strong, ` ${fill(T.suggestedValue, { rule: sug.rule, rate: percent(sug.clip_rate) })}`);
+    const dd = el(
+      "span",
+      {},
+      strong,
+      `${GAP}${fill(T.suggestedValue, { rule: sug.rule, rate: percent(sug.clip_rate) })}`,
+    );
     row(dl, T.suggested, dd, "suggested_max_norm");
   } else row(dl, T.suggested, sug ? `${T.none} (${sug.rule})` : T.none, "suggested_max_norm");
   box.append(dl);
@@ -255,9 +316,24 @@ function renderReport(T, report) {
   if (report.clip_rates.length) {
     const table = el("table", { "data-field": "clip_rates" });
     table.append(el("caption", {}, T.clipRates));
-    table.append(el("thead", {}, el("tr", {}, el("th", { scope: "col" }, T.threshold), el("th", { scope: "col" }, T.clipRate), el("th", { scope: "col" }, T.rule))));
+    table.append(
+      el(
+        "thead",
+        {},
+        el(
+          "tr",
+          {},
+          el("th", { scope: "col" }, T.threshold),
+          el("th", { scope: "col" }, T.clipRate),
+          el("th", { scope: "col" }, T.rule),
+        ),
+      ),
+    );
     const body = el("tbody");
-    for (const r of report.clip_rates) body.append(el("tr", {}, el("td", {}, number(r.threshold)), el("td", {}, percent(r.clip_rate)), el("td", {}, r.rule)));
+    for (const r of report.clip_rates)
+      body.append(
+        el("tr", {}, el("td", {}, number(r.threshold)), el("td", {}, percent(r.clip_rate)), el("td", {}, r.rule)),
+      );
     table.append(body);
     box.append(el("div", { class: "md-typeset__table" }, table));
   }
@@ -303,7 +379,7 @@ function setUp(root) {
       root.dataset.state = "error";
       return;
     }
-    output.replaceChildren(plot(T, report, series), renderReport(T, report));
+    output.replaceChildren(plot(T, report, series, output.clientWidth), renderReport(T, report));
     root.dataset.state = "done";
   }
 
@@ -323,7 +399,7 @@ function setUp(root) {
       status.textContent = fill(T.read, { names: files.map((f) => f.name).join(", ") });
       show(read);
     } catch (e) {
-      error.textContent = `${T.errorRead} (${e.message})`;
+      error.textContent = `${T.errorRead}${GAP}${T.detail.replace("{detail}", e.message)}`;
       error.hidden = false;
       root.dataset.state = "error";
     }
