@@ -357,6 +357,7 @@ function setUp(root) {
   const error = root.querySelector("[data-gdguide-diagnose-error]");
   const output = root.querySelector("[data-gdguide-diagnose-output]");
   const columns = [...root.querySelectorAll("input[data-role]")];
+  const tagSelect = root.querySelector("select[data-gdguide-diagnose-tag]");
 
   function names() {
     const out = {};
@@ -386,7 +387,13 @@ function setUp(root) {
   form.addEventListener("submit", (event) => {
     event.preventDefault();
     status.textContent = "";
-    show([{ name: T.pastedName, text: textarea.value }]);
+    const pasted = { name: T.pastedName, text: textarea.value };
+    // A pasted TensorBoard export has no file name to take its tag from: the page's select says it.
+    if (/^\uFEFF?\s*"?Wall time"?,/.test(pasted.text)) {
+      const role = tagSelect.value;
+      pasted.tag = names()[role] ?? role;
+    }
+    show([pasted]);
   });
 
   async function readFiles(list) {
