@@ -1,4 +1,4 @@
-"""The in-browser diagnosis page (docs/*/diagnose.md) in headless Chromium, against gdguide.diagnose.
+"""The in-browser diagnosis page (docs/*/diagnose.md) in headless Chromium, against Python.
 
 - Parity: each shipped log of tests/data/logs (pasted, or chosen through the file input when it is
   several files) and edge cases (NaN rows, a rolled-back run, no gradient-norm column, other column
@@ -138,7 +138,7 @@ def python_report(text: str, names: dict[str, str], tmp_path: Path, name: str = 
 
 
 def assert_same_report(page_report: dict, py_report: dict) -> None:
-    """Every key equal (floats to 1e-12) but the file names, which differ (a pasted log has none)."""
+    """Every key equal (floats to 1e-12) except the file names (a pasted log has none)."""
     assert len(page_report.pop("files")) == len(py_report.pop("files"))
     for resume in page_report["resumes"] + py_report["resumes"]:
         resume.pop("file")
@@ -205,10 +205,10 @@ def test_plot_marks_every_spike_and_nonfinite_step(pages):
         "loss": plot.locator(".is-loss"),
     }
     for key, panel in panels.items():
-        assert panel.locator("circle.gdguide-diagnose-spike").count() == len(report[f"{key}_spikes"])
-        assert panel.locator("line.gdguide-diagnose-nonfinite").count() == len(
-            report["nonfinite"][key]
-        )
+        spikes = panel.locator("circle.gdguide-diagnose-spike")
+        nonfinite = panel.locator("line.gdguide-diagnose-nonfinite")
+        assert spikes.count() == len(report[f"{key}_spikes"])
+        assert nonfinite.count() == len(report["nonfinite"][key])
 
 
 def test_labels_follow_the_page_language(pages):
@@ -224,9 +224,10 @@ def test_labels_follow_the_page_language(pages):
 
 def test_every_control_has_a_label_and_the_form_works_by_keyboard(pages):
     page = pages["en"].page
-    for control in page.locator(f"{ROOT} :is(input, textarea, button)").all():
+    for control in page.locator(f"{ROOT} :is(input, textarea, select, button)").all():
         name = control.evaluate(
-            "e => e.labels?.[0]?.textContent.trim() || e.getAttribute('aria-label') || e.textContent"
+            "e => e.labels?.[0]?.textContent.trim() || e.getAttribute('aria-label')"
+            " || e.textContent"
         )
         assert name.strip(), control.evaluate("e => e.outerHTML")
     text, _ = EDGE_CASES["nan_rows"]
@@ -242,3 +243,32 @@ def test_every_control_has_a_label_and_the_form_works_by_keyboard(pages):
     page.keyboard.press("Enter")
     assert pages["en"]._finish() == "done"
     assert pages["en"].report()["nonfinite_steps"] == [60, 61]
+
+
+AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
+AXE_RUN = """async () => {
+  const result = await axe.run(document.querySelector('[data-gdguide-diagnose]'), {
+    resultTypes: ['violations'],
+    runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']},
+  });
+  return result.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.length})`);
+}"""
+
+
+@pytest.mark.skipif(not AXE.exists(), reason="needs node_modules/axe-core (npm ci)")
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_report_passes_axe_and_fits_a_phone(browser, site_url, lang):  # noqa: F811 (fixtures)
+    prefix = "en/" if lang == "en" else ""
+    visit = DiagnosePage(browser, f"{site_url}{prefix}diagnose/", width=390)
+    try:
+        log = (LOGS / "goes_nan.jsonl").read_text(encoding="utf-8")
+        assert visit.paste(log) == "done"
+        visit.page.add_script_tag(path=str(AXE))
+        assert visit.page.evaluate(AXE_RUN) == []
+        widths = visit.page.evaluate(
+            "() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]"
+        )
+        assert widths[0] <= widths[1], widths
+        assert visit.errors == [] and visit.foreign == []
+    finally:
+        visit.context.close()
