@@ -404,6 +404,8 @@ function setUp(root) {
     try {
       const read = await Promise.all(files.map(async (f) => ({ name: f.name, text: await f.text() })));
       status.textContent = fill(T.read, { names: files.map((f) => f.name).join(", ") });
+      // let the status line paint before the (synchronous) diagnosis of a large log
+      await new Promise((resolve) => setTimeout(resolve, 30));
       show(read);
     } catch (e) {
       error.textContent = `${T.errorRead}${GAP}${T.detail.replace("{detail}", e.message)}`;
