@@ -272,3 +272,17 @@ def test_report_passes_axe_and_fits_a_phone(browser, site_url, lang):  # noqa: F
         assert visit.errors == [] and visit.foreign == []
     finally:
         visit.context.close()
+
+
+def test_a_chosen_file_that_is_bad_shows_the_error_too(pages, tmp_path):
+    empty = tmp_path / "empty.csv"
+    empty.write_text("\n\n", encoding="utf-8")
+    words = tmp_path / "notes.txt"
+    words.write_text("this is not a log\n", encoding="utf-8")
+    for path, kind in ((empty, "errorEmpty"), (words, "errorFormat")):
+        with pytest.raises(LogError):
+            diagnose_files([str(path)])
+        for visit in pages.values():
+            assert visit.choose([path]) == "error"
+            assert visit.error().startswith(visit.text[kind])
+            assert path.name in visit.error()
