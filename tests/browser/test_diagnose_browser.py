@@ -199,7 +199,7 @@ def test_plot_marks_every_spike_and_nonfinite_step(pages):
     assert report["grad_norm_spikes"] == [70] and report["loss_spikes"] == [72]
     plot = visit.page.locator("svg.gdguide-diagnose-plot")
     assert plot.get_attribute("role") == "img"
-    assert "1 gradient-norm spikes" in plot.get_attribute("aria-label")
+    assert "gradient-norm spikes 1, loss spikes 1" in plot.get_attribute("aria-label")
     panels = {
         "grad_norm": plot.locator(".is-grad_norm"),
         "loss": plot.locator(".is-loss"),
