@@ -220,6 +220,13 @@ def test_labels_follow_the_page_language(pages):
         for term in terms:
             assert bool(HAN.search(term)) == (lang == "zh"), term
         assert visit.page.locator("[data-gdguide-diagnose-output]").get_attribute("aria-live")
+        # the core's English rules, caveats and notes: translated on the zh page, the JSON unchanged
+        words = ":is([data-field=caveats], [data-field=notes]) li, [data-field=clip_rates] td+td+td"
+        shown = visit.page.locator(words).all_inner_texts()
+        assert len(shown) >= 7
+        for text in shown:
+            assert bool(HAN.search(text)) == (lang == "zh"), text
+        assert visit.report()["suggestion"]["caveats"][0].startswith("the norm drifts")
 
 
 def test_every_control_has_a_label_and_the_form_works_by_keyboard(pages):

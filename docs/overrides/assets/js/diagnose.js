@@ -15,6 +15,27 @@ function texts(root) {
   return out;
 }
 
+// The page's translations of the core's English rules, caveats and notes (the JSON keeps the
+// English, as `--json` prints it): <template data-gdguide-diagnose-phrases> holds
+// <span data-pattern="regex">text with {1}, {2} for the groups</span> (the whole text must match);
+// none on the English page.
+function phrases(root) {
+  const template = root.querySelector("template[data-gdguide-diagnose-phrases]");
+  const list = template
+    ? [...template.content.querySelectorAll("[data-pattern]")].map((e) => [
+        new RegExp(`^(?:${e.dataset.pattern})$`),
+        e.textContent,
+      ])
+    : [];
+  return (text) => {
+    for (const [pattern, translation] of list) {
+      const m = pattern.exec(text);
+      if (m) return translation.replace(/\{(\d)\}/g, (_, i) => m[Number(i)]);
+    }
+    return text;
+  };
+}
+
 function fill(template, values) {
   return template.replace(/\{(\w+)\}/g, (whole, key) => (key in values ? String(values[key]) : whole));
 }
@@ -244,7 +265,7 @@ function row(dl, label, value, field) {
   dl.append(dd);
 }
 
-function renderReport(T, report) {
+function renderReport(T, report, say) {
   const box = el("div", { class: "gdguide-diagnose-result" });
   const dl = el("dl");
   row(
@@ -304,14 +325,20 @@ function renderReport(T, report) {
       "span",
       {},
       strong,
-      `${GAP}${fill(T.suggestedValue, { rule: sug.rule, rate: percent(sug.clip_rate) })}`,
+      `${GAP}${fill(T.suggestedValue, { rule: say(sug.rule), rate: percent(sug.clip_rate) })}`,
     );
     row(dl, T.suggested, dd, "suggested_max_norm");
-  } else row(dl, T.suggested, sug ? `${T.none} (${sug.rule})` : T.none, "suggested_max_norm");
+  } else
+    row(
+      dl,
+      T.suggested,
+      sug ? `${T.none}${GAP}${T.detail.replace("{detail}", say(sug.rule))}` : T.none,
+      "suggested_max_norm",
+    );
   box.append(dl);
   if (sug?.caveats.length) {
     box.append(el("p", { class: "gdguide-diagnose-subhead" }, T.caveats));
-    box.append(el("ul", { "data-field": "caveats" }, ...sug.caveats.map((c) => el("li", {}, c))));
+    box.append(el("ul", { "data-field": "caveats" }, ...sug.caveats.map((c) => el("li", {}, say(c)))));
   }
   if (report.clip_rates.length) {
     const table = el("table", { "data-field": "clip_rates" });
@@ -332,14 +359,14 @@ function renderReport(T, report) {
     const body = el("tbody");
     for (const r of report.clip_rates)
       body.append(
-        el("tr", {}, el("td", {}, number(r.threshold)), el("td", {}, percent(r.clip_rate)), el("td", {}, r.rule)),
+        el("tr", {}, el("td", {}, number(r.threshold)), el("td", {}, percent(r.clip_rate)), el("td", {}, say(r.rule))),
       );
     table.append(body);
     box.append(el("div", { class: "md-typeset__table" }, table));
   }
   if (report.notes.length) {
     box.append(el("p", { class: "gdguide-diagnose-subhead" }, T.notes));
-    box.append(el("ul", { "data-field": "notes" }, ...report.notes.map((n) => el("li", {}, n))));
+    box.append(el("ul", { "data-field": "notes" }, ...report.notes.map((n) => el("li", {}, say(n)))));
   }
   const details = el("details", { class: "gdguide-diagnose-details" });
   details.append(el("summary", {}, T.json));
@@ -350,6 +377,7 @@ function renderReport(T, report) {
 
 function setUp(root) {
   const T = texts(root);
+  const say = phrases(root);
   const form = root.querySelector("form");
   const textarea = root.querySelector("textarea");
   const fileInput = root.querySelector("input[type=file]");
@@ -380,7 +408,7 @@ function setUp(root) {
       root.dataset.state = "error";
       return;
     }
-    output.replaceChildren(plot(T, report, series, output.clientWidth), renderReport(T, report));
+    output.replaceChildren(plot(T, report, series, output.clientWidth), renderReport(T, report, say));
     root.dataset.state = "done";
   }
 
