@@ -1,6 +1,8 @@
 // diagnose-core.js: the in-browser twin of gdguide.diagnose (same parsing, same definitions,
 // same report object). Plain ES module, no dependencies. diagnoseTexts([{name, text}], names,
-// settings) returns what `python -m gdguide diagnose --json` prints for the same files.
+// settings) returns what `python -m gdguide diagnose --json` prints for the same files; given an
+// object `series`, it also fills series.steps (the kept steps) and series.loss / series.grad_norm
+// ([values, present] of the kept records, for the page's plot).
 // Checked against the Python report by tests/test_diagnose_js.py (through node).
 
 const ROLES = ["step", "loss", "grad_norm", "lr", "update_norm"];
@@ -16,6 +18,7 @@ function parseNumber(text, where) {
 }
 
 function splitCsvLine(line) {
+  if (!line.includes('"')) return line.split(",");
   const cells = [];
   let cell = "",
     quoted = false;
@@ -144,8 +147,31 @@ function median(sorted) {
 export function rollingMedianBaseline(x, window = 50, warmup = 10) {
   const f = x.filter(Number.isFinite);
   const byCount = new Array(f.length + 1).fill(NaN);
-  for (let c = warmup; c <= f.length; c++) {
-    byCount[c] = median(f.slice(Math.max(0, c - window), c).sort((a, b) => a - b));
+  // The last `window` finite values kept sorted: one binary-search insert and delete per value
+  // (a million records in well under a second; sorting every window took seconds).
+  const sorted = new Float64Array(window);
+  let size = 0;
+  const position = (v) => {
+    let lo = 0,
+      hi = size;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (sorted[mid] < v) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  };
+  for (let c = 1; c <= f.length; c++) {
+    if (c > window) {
+      const out = position(f[c - window - 1]);
+      sorted.copyWithin(out, out + 1, size);
+      size--;
+    }
+    const at = position(f[c - 1]);
+    sorted.copyWithin(at + 1, at, size);
+    sorted[at] = f[c - 1];
+    size++;
+    if (c >= warmup) byCount[c] = median(sorted.subarray(0, size));
   }
   const out = [];
   let seen = 0;
@@ -187,7 +213,7 @@ function suggest(norms, factor, nonfinite) {
   norms = norms.map((v) => (v === -Infinity ? NaN : v));
   const finite = norms.filter(Number.isFinite);
   if (!finite.length) return [null, { rule: "no finite gradient norm", clip_rate: null, caveats: [] }, []];
-  const sorted = [...finite].sort((a, b) => a - b),
+  const sorted = Float64Array.from(finite).sort(),
     med = median(sorted);
   const cands = [1, 2, factor, 10].map((k) => [med * k, `${k} x median norm`]);
   for (const q of [0.9, 0.99]) cands.push([quantile(sorted, q), `${Math.round(q * 100)}% quantile`]);
@@ -199,8 +225,8 @@ function suggest(norms, factor, nonfinite) {
   if (suggested <= 0) return [null, { rule: "median norm is 0", clip_rate: null, caveats: [] }, rates];
   const caveats = [],
     quarter = Math.max(1, Math.floor(finite.length / 4));
-  const early = median(finite.slice(0, quarter).sort((a, b) => a - b));
-  const late = median(finite.slice(-quarter).sort((a, b) => a - b));
+  const early = median(Float64Array.from(finite.slice(0, quarter)).sort());
+  const late = median(Float64Array.from(finite.slice(-quarter)).sort());
   if (late > 0 && early > 0 && Math.max(early / late, late / early) > 3) {
     caveats.push(
       `the norm drifts (median ${fmt(early, 3)} in the first quarter, ${fmt(late, 3)} in the last): a fixed threshold fits one end only; consider AutoClip's percentile rule`,
@@ -260,11 +286,16 @@ function tensorboardTag(file) {
 }
 
 function isTensorboard(text) {
-  const first = text
-    .replace(/^\uFEFF/, "")
-    .split(/\r?\n/)
-    .find((l) => l.trim());
-  return first !== undefined && splitCsvLine(first.trim()).join(",") === TENSORBOARD_HEADER;
+  // the first non-blank line, without splitting the whole text
+  let start = text.startsWith("\uFEFF") ? 1 : 0;
+  while (start < text.length) {
+    let end = text.indexOf("\n", start);
+    if (end < 0) end = text.length;
+    const line = text.slice(start, end).trim();
+    if (line) return splitCsvLine(line).join(",") === TENSORBOARD_HEADER;
+    start = end + 1;
+  }
+  return false;
 }
 
 function mergeTensorboard(files, wanted, names) {
@@ -305,7 +336,7 @@ function mergeTensorboard(files, wanted, names) {
   return { cols, resolved, steps: all, notes };
 }
 
-export function diagnoseTexts(files, names = {}, settings = {}) {
+export function diagnoseTexts(files, names = {}, settings = {}, series = null) {
   const wanted = {};
   for (const r of ROLES) wanted[r] = names[r] ?? r;
   if (!files.length) throw new LogError("no log file given");
@@ -325,6 +356,7 @@ export function diagnoseTexts(files, names = {}, settings = {}) {
       m.notes,
       settings,
       false,
+      series,
     );
   }
   const tables = files.map(({ name, text }) => [name, readTable(name, text, Object.values(wanted))]);
@@ -348,8 +380,8 @@ export function diagnoseTexts(files, names = {}, settings = {}) {
     resolved[r] = found.has(wanted[r]) ? wanted[r] : null;
     if (resolved[r])
       cols[r] = [
-        tables.flatMap(([, t]) => t.columns[wanted[r]][0]),
-        tables.flatMap(([, t]) => t.columns[wanted[r]][1]),
+        [].concat(...tables.map(([, t]) => t.columns[wanted[r]][0])),
+        [].concat(...tables.map(([, t]) => t.columns[wanted[r]][1])),
       ];
   }
   const notes = [];
@@ -361,10 +393,10 @@ export function diagnoseTexts(files, names = {}, settings = {}) {
     steps = lines.map((_, i) => i);
     notes.push(`no column '${wanted.step}' in ${files.map((f) => f.name).join(", ")}: the record index is the step`);
   }
-  return analyse(files, steps, lines, sources, cols, resolved, notes, settings, true);
+  return analyse(files, steps, lines, sources, cols, resolved, notes, settings, true, series);
 }
 
-function analyse(files, steps, lines, sources, cols, resolved, notes, settings, findResumes) {
+function analyse(files, steps, lines, sources, cols, resolved, notes, settings, findResumes, out) {
   const { window = 50, warmup = 10, grad_norm_factor = 5.0, loss_factor = 1.5 } = settings;
   const maxLag = settings.max_lag ?? window;
   const keep = laterRecordsWin(steps);
@@ -385,6 +417,7 @@ function analyse(files, steps, lines, sources, cols, resolved, notes, settings, 
   const kept = steps.filter((_, i) => keep[i]);
   const series = {};
   for (const r in cols) series[r] = [cols[r][0].filter((_, i) => keep[i]), cols[r][1].filter((_, i) => keep[i])];
+  if (out) Object.assign(out, { steps: kept, loss: series.loss ?? null, grad_norm: series.grad_norm ?? null });
   const nonfinite = {},
     union = new Array(kept.length).fill(false);
   for (const r of ["loss", "grad_norm", "update_norm"]) {
