@@ -325,6 +325,7 @@ def test_figure_svg_is_the_drawn_figure_and_is_redrawn_when_gdguide_changes(tmp_
     with pytest.raises(ValueError, match="unknown figure 'nope'"):
         figures.figure_svg("nope", "en")
 
+
 # --- line breaks after Chinese text ------------------------------------------------------------
 
 
