@@ -57,9 +57,9 @@ def inputs_digest() -> str:
     import numpy
 
     package = Path(gdguide.__file__).parent
-    files = [*package_files(package), Path(__file__)]
+    registry = Path(__file__).read_bytes()  # the calls that draw the figures
     versions = (numpy.__version__, matplotlib.__version__, installed_cjk_fonts())
-    return digest(files, package.parent, *versions)
+    return digest(package_files(package), package.parent, registry, *versions)
 
 
 def figure_svg(name: str, lang: str, *, key: str | None = None) -> bytes:
