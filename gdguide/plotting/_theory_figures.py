@@ -132,14 +132,14 @@ _CLIFF_LOSS = {
         "title": "L(w) = ½(w^{T} − 1)², T = {T}: a flat side and a cliff",
         "x": "w",
         "y": "loss L(w)",
-        "point": "w = {w:g}: dL/dw = {g:.2g}",
+        "point": "w = {w:g}: L′(w) = {g:.2g}",
         "minimum": "minimum w = 1 (L = 0)",
     },
     "zh": {
         "title": "L(w) = ½(w^{T} − 1)²，T = {T}：一侧平坦，一侧悬崖",
         "x": "w",
         "y": "损失 L(w)",
-        "point": "w = {w:g}：dL/dw = {g:.2g}",
+        "point": "w = {w:g}：L′(w) = {g:.2g}",
         "minimum": "极小点 w = 1（L = 0）",
     },
 }
@@ -156,7 +156,7 @@ def plot_cliff_loss(
 
     Evaluates [`RecurrentCliff`][gdguide.RecurrentCliff]`()` ($x_T = w^T$, $T = 50$,
     $L(w) = \tfrac12(w^{50} - 1)^2$) with `cliff.loss` on 400 points of $[\text{low},
-    \text{high}]$ and marks the points `marked` with their gradients `cliff.grad` (the page
+    \text{high}]$ and marks the points `marked` with their gradients $L'(w)$ from `cliff.grad` (the page
     prints $-0.28$ at $w = 0.9$ and $6.2\cdot 10^5$ at $w = 1.1$). Below $w = 1$ the loss tends
     to $\tfrac12$ and barely changes; above it grows like $w^{100}$. The minimum $w = 1$, where
     the loss is exactly 0, is a dotted vertical line (a log axis has no 0).
