@@ -8,7 +8,7 @@ curvature against its gradient.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -156,10 +156,10 @@ def plot_cliff_loss(
 
     Evaluates [`RecurrentCliff`][gdguide.RecurrentCliff]`()` ($x_T = w^T$, $T = 50$,
     $L(w) = \tfrac12(w^{50} - 1)^2$) with `cliff.loss` on 400 points of $[\text{low},
-    \text{high}]$ and marks the points `marked` with their gradients $L'(w)$ from `cliff.grad` (the page
-    prints $-0.28$ at $w = 0.9$ and $6.2\cdot 10^5$ at $w = 1.1$). Below $w = 1$ the loss tends
-    to $\tfrac12$ and barely changes; above it grows like $w^{100}$. The minimum $w = 1$, where
-    the loss is exactly 0, is a dotted vertical line (a log axis has no 0).
+    \text{high}]$ and marks the points `marked` with their gradients $L'(w)$ from `cliff.grad`
+    (the page prints $-0.28$ at $w = 0.9$ and $6.2\cdot 10^5$ at $w = 1.1$). Below $w = 1$ the
+    loss tends to $\tfrac12$ and barely changes; above it grows like $w^{100}$. The minimum
+    $w = 1$, where the loss is exactly 0, is a dotted vertical line (a log axis has no 0).
 
     Parameters
     ----------
@@ -553,7 +553,7 @@ def plot_clipping_directions(
         linewidth=1.2,
         label=text["original"].format(g0=g[0], g1=g[1], norm=norm_before),
     )
-    arrow = {"angles": "xy", "scale_units": "xy", "scale": 1, "width": 0.008}
+    arrow: dict[str, Any] = {"angles": "xy", "scale_units": "xy", "scale": 1, "width": 0.008}
     ax.quiver(0, 0, *by_value, color="C3", **arrow)
     ax.quiver(0, 0, *by_norm, color="C2", **arrow)
     ax.plot(
