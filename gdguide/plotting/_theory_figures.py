@@ -407,7 +407,7 @@ def plot_feature_scaling_contours(
     num_steps = positive_int("num_steps", num_steps)
     shown_steps = positive_int("shown_steps", shown_steps)
     shown = min(shown_steps, num_steps)
-    fig, axes = new_figure(TWO_PANELS, 2)
+    fig, axes = new_figure((TWO_PANELS[0], 4.6), 2)  # taller: both panels are square
     panels = (
         (article_regression(fit_intercept=True), raw_learning_rate, "raw", "x_raw", "y_raw"),
         (
