@@ -77,9 +77,7 @@ SMALL = {
     "article_iterates": lambda lang: plot_article_iterates(lang=lang),
     "cliff_loss": lambda lang: plot_cliff_loss(lang=lang),
     "intercept_sweep": lambda lang: plot_intercept_sweep([0.01, 0.02], num_steps=200, lang=lang),
-    "feature_scaling_contours": lambda lang: plot_feature_scaling_contours(
-        num_steps=100, shown_steps=50, lang=lang
-    ),
+    "feature_scaling_contours": lambda lang: plot_feature_scaling_contours(num_steps=50, lang=lang),
     "clipping_directions": lambda lang: plot_clipping_directions(lang=lang),
     "wall_smoothness": lambda lang: plot_wall_smoothness(num_steps=100, lang=lang),
 }
