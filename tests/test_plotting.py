@@ -14,16 +14,22 @@ import pytest
 from gdguide import plotting
 from gdguide.plotting import _setup as plotting_setup
 from gdguide.plotting import (
+    plot_article_iterates,
     plot_article_runs,
+    plot_cliff_loss,
+    plot_clipping_directions,
     plot_clipping_wobble,
+    plot_feature_scaling_contours,
     plot_heavy_tailed_noise,
     plot_input_sensitivity,
+    plot_intercept_sweep,
     plot_layer_gradient_norms,
     plot_learning_rate_sweep,
     plot_recurrent_cliff,
     plot_rnn_training,
     plot_sgd_stable_step,
     plot_wall,
+    plot_wall_smoothness,
     save_svg,
 )
 
@@ -68,6 +74,12 @@ SMALL = {
         [1, 8], num_seeds=1, num_examples=200, num_features=4, lang=lang
     ),
     "heavy_tailed_noise": lambda lang: plot_heavy_tailed_noise(num_steps=100, lang=lang),
+    "article_iterates": lambda lang: plot_article_iterates(lang=lang),
+    "cliff_loss": lambda lang: plot_cliff_loss(lang=lang),
+    "intercept_sweep": lambda lang: plot_intercept_sweep([0.01, 0.02], num_steps=200, lang=lang),
+    "feature_scaling_contours": lambda lang: plot_feature_scaling_contours(num_steps=50, lang=lang),
+    "clipping_directions": lambda lang: plot_clipping_directions(lang=lang),
+    "wall_smoothness": lambda lang: plot_wall_smoothness(num_steps=100, lang=lang),
 }
 
 
@@ -308,6 +320,97 @@ def test_heavy_tailed_noise_figure_shows_clipping_taming_only_the_heavy_tails():
     )
     assert np.allclose(gauss_plain, gauss_clipped, rtol=0.2)
     assert heavy_plain.max() > 5 * heavy_clipped.max()
+
+
+# --- the theory pages' figures agree with what their code blocks print ------------------------
+
+
+def test_article_runs_figure_calls_the_boundary_run_oscillating():
+    ax = plot_article_runs((0.01, 0.018, 1 / 55, 0.0182)).axes[0]
+    labels = [line.get_label() for line in ax.get_lines()]
+    assert labels == [
+        "α = 0.01 (converges)",
+        "α = 0.018 (converges)",
+        "α = 0.0181818 (neither: oscillates)",
+        "α = 0.0182 (diverges)",
+    ]
+    boundary = ax.get_lines()[2].get_ydata()
+    assert boundary == pytest.approx(19 / 11)  # background/algorithms: alternates 0 and 2θ*
+
+
+def test_article_iterates_figure_shows_the_printed_iterates():
+    lines = plot_article_iterates().axes[0].get_lines()
+    damped, growing, optimum = (line.get_ydata() for line in lines)
+    # background.md prints theta_0..5 of both runs
+    assert damped[:6] == pytest.approx([0.0, 1.9, 1.71, 1.729, 1.7271, 1.7273], abs=5e-5)
+    assert growing[:6] == pytest.approx([0.0, 3.8, -0.76, 4.712, -1.8544, 6.0253], abs=5e-5)
+    assert optimum[0] == pytest.approx(19 / 11)
+
+
+def test_cliff_loss_figure_marks_the_printed_gradients():
+    ax = plot_cliff_loss().axes[0]
+    labels = ax.get_legend_handles_labels()[1]
+    assert labels[1:] == ["w = 0.9: L′(w) = -0.28", "w = 1.1: L′(w) = 6.2e+5"]
+    loss = ax.get_lines()[0].get_ydata()
+    assert loss[0] == pytest.approx(0.5, abs=1e-3) and loss[-1] > 1e5  # flat side, cliff
+
+
+def test_intercept_sweep_figure_shows_the_printed_losses_and_boundary():
+    ax = plot_intercept_sweep().axes[0]
+    lines = {line.get_label(): line for line in ax.get_lines()}
+    assert lines["2/λ_max = 0.016905"].get_xdata()[0] == pytest.approx(0.016905, abs=1e-6)
+    ok = lines["learning_rate_sweep: not diverged"]
+    bad = lines["learning_rate_sweep: diverged"]
+    assert ok.get_xdata().tolist() == [0.005, 0.01, 0.015, 0.0168]
+    assert bad.get_xdata().tolist() == [0.017, 0.018, 0.02]
+    # algorithms.md prints these losses after 1000 steps
+    assert ok.get_ydata() == pytest.approx([8.033e-08, 2.944e-15, 9.305e-23, 2.369e-09], rel=1e-3)
+    assert bad.get_ydata() == pytest.approx([8.703e11, 1.096e108, 1.718e273], rel=1e-3)
+    exact = lines["exact: Σ_i λ_i/2 · (1 − αλ_i)^{2T} c_i²"]
+    at = np.searchsorted(exact.get_xdata(), 0.01)
+    rate = exact.get_xdata()[at]
+    assert rate == pytest.approx(0.01, rel=0.02) and exact.get_ydata()[at] < 1e-12
+
+
+def test_feature_scaling_figure_zigzags_raw_and_goes_straight_standardized():
+    raw_ax, scaled_ax = plot_feature_scaling_contours().axes
+    raw_path = raw_ax.get_lines()[0]
+    # algorithms.md prints the raw slope's first steps
+    assert raw_path.get_ydata()[:6] == pytest.approx(
+        [0.0, 3.154, 0.135, 3.066, 0.262, 2.985], abs=5e-4
+    )
+    scaled = np.column_stack([line_data for line_data in scaled_ax.get_lines()[0].get_data()])
+    direction = scaled[1:] - scaled[0]
+    cross = direction[:, 0] * scaled[1, 1] - direction[:, 1] * scaled[1, 0]
+    assert np.allclose(cross, 0, atol=1e-9)  # one straight line from (0, 0)
+    assert "κ ≈ 70" in raw_ax.get_title() and "κ = 1" in scaled_ax.get_title()
+
+
+def test_clipping_directions_figure_shows_the_printed_clipped_vectors():
+    ax = plot_clipping_directions().axes[0]
+    labels = ax.get_legend_handles_labels()[1]
+    assert labels[:3] == [
+        "direction of g = [100, 1] (length 100.0)",
+        "clip_by_value: [0.5, 0.5], turned 44.4°",
+        "clip_by_norm: length 0.5, turned 0.0°",
+    ]
+    value_arrow, norm_arrow = ax.collections[:2]
+    assert (value_arrow.U[0], value_arrow.V[0]) == pytest.approx((0.5, 0.5))
+    assert (norm_arrow.U[0], norm_arrow.V[0]) == pytest.approx((0.499975, 0.005), abs=1e-6)
+
+
+def test_wall_smoothness_figure_matches_the_printed_table_and_runs():
+    left, right = plot_wall_smoothness().axes
+    points = left.get_lines()[2]
+    # trends.md prints |f'| and f'' at x = 0, 0.5, 1, 2, 3, 5
+    assert points.get_xdata() == pytest.approx([0.0, 1.5, 6.0, 36.0, 114.0, 510.0])
+    assert points.get_ydata() == pytest.approx([2.0, 5.0, 14.0, 50.0, 110.0, 302.0])
+    curve, bound = left.get_lines()[:2]
+    assert np.all(curve.get_ydata() <= bound.get_ydata() + 1e-12)
+    plain, safe, clipped = (line.get_ydata() for line in right.get_lines())
+    assert plain[:5] == pytest.approx([3.0, 8.4, 230.3616, 4.8896e6, 4.676e19], rel=1e-4)
+    assert np.argmax(safe < 1e-6) == 362 and np.argmax(clipped < 1e-6) == 83
+    assert right.texts[0].get_text() == "gradient overflows at step 6"
 
 
 # --- gdguide_site/figures.py (scripts/make_figures.py) -----------------------------------------

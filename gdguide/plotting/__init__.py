@@ -23,8 +23,9 @@ CJK font.
 
 The package's modules (private; import from `gdguide.plotting`): `_setup` (matplotlib import,
 fonts, figure helpers), `_svg` (`save_svg`), and the figures by chapter: `_descent_figures`,
-`_network_figures`, `_stochastic_figures`. Each figure keeps its label table (both languages)
-next to its code. The figures are not re-exported by `gdguide` itself: `gdguide.plot_wall` is
+`_network_figures`, `_stochastic_figures` and `_theory_figures` (the theory pages' figures).
+Each figure keeps its label table (both languages) next to its code. The figures are not
+re-exported by `gdguide` itself: `gdguide.plot_wall` is
 `gdguide.plotting.plot_wall` (the old top-level names still work, with a `DeprecationWarning`).
 """
 
@@ -43,18 +44,32 @@ from gdguide.plotting._network_figures import (
 )
 from gdguide.plotting._stochastic_figures import plot_heavy_tailed_noise, plot_sgd_stable_step
 from gdguide.plotting._svg import save_svg
+from gdguide.plotting._theory_figures import (
+    plot_article_iterates,
+    plot_cliff_loss,
+    plot_clipping_directions,
+    plot_feature_scaling_contours,
+    plot_intercept_sweep,
+    plot_wall_smoothness,
+)
 
 __all__ = [
+    "plot_article_iterates",
     "plot_article_runs",
+    "plot_cliff_loss",
+    "plot_clipping_directions",
     "plot_clipping_wobble",
+    "plot_feature_scaling_contours",
     "plot_heavy_tailed_noise",
     "plot_input_sensitivity",
+    "plot_intercept_sweep",
     "plot_layer_gradient_norms",
     "plot_learning_rate_sweep",
     "plot_recurrent_cliff",
     "plot_rnn_training",
     "plot_sgd_stable_step",
     "plot_wall",
+    "plot_wall_smoothness",
     "save_svg",
 ]
 

@@ -41,6 +41,7 @@ _ARTICLE_RUNS = {
         "y": "error |θ − θ*|",
         "run": "α = {rate:g} ({verdict})",
         "converges": "converges",
+        "oscillates": "neither: oscillates",
         "diverges": "diverges",
     },
     "zh": {
@@ -49,6 +50,7 @@ _ARTICLE_RUNS = {
         "y": "误差 |θ − θ*|",
         "run": "α = {rate:g}（{verdict}）",
         "converges": "收敛",
+        "oscillates": "既不收敛也不发散：来回振荡",
         "diverges": "发散",
     },
 }
@@ -67,7 +69,9 @@ def plot_article_runs(
     $L(\theta) = \lVert X\theta - y\rVert^2$, Hessian $\lambda = 110$) from $\theta_0 = 0$ and
     draws $|\theta_k - \theta^*|$ on a log axis, with $\theta^* = 19/11$. The error follows
     $|1 - \alpha\lambda|^k\,|\theta_0 - \theta^*|$: a straight line on the log axis, falling for
-    $\alpha < 2/\lambda = 1/55$ and rising above it.
+    $\alpha < 2/\lambda = 1/55$ and rising above it. A run that neither diverges (by its
+    `diverged` flag) nor comes within $10^{-6}$ of $\theta^*$ (`steps_to_tolerance`) is labelled
+    as oscillating: at $\alpha = 1/55$ exactly the error keeps its size forever.
 
     Parameters
     ----------
@@ -110,14 +114,19 @@ def plot_article_runs(
     fig, (ax,) = new_figure(ONE_PANEL)
     for rate in learning_rates:
         run = gradient_descent(problem.grad, np.zeros(1), num_steps=num_steps, learning_rate=rate)
-        verdict = text["diverges"] if run.diverged else text["converges"]
+        if run.diverged:
+            verdict = text["diverges"]
+        elif run.steps_to_tolerance(target, 1e-6) is None:
+            verdict = text["oscillates"]
+        else:
+            verdict = text["converges"]
         ax.plot(
             log_axis_values(abs_error(run.params, target)),
             label=text["run"].format(rate=rate, verdict=verdict),
         )
     log_scale(ax)
     ax.set(xlabel=text["x"], ylabel=text["y"], title=text["title"].format(threshold=threshold))
-    ax.legend(loc="upper left")
+    ax.legend(loc="best", fontsize="small")
     return finish(fig, lang)
 
 

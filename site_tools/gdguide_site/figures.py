@@ -41,6 +41,20 @@ FIGURES: dict[str, Callable[[str], object]] = {
     "input-robustness": lambda lang: plotting.plot_input_sensitivity(lang=lang),
     "sgd-stable-step": lambda lang: plotting.plot_sgd_stable_step(lang=lang),
     "heavy-tailed-noise": lambda lang: plotting.plot_heavy_tailed_noise(lang=lang),
+    # the theory pages
+    "article-iterates": lambda lang: plotting.plot_article_iterates(lang=lang),
+    "depth-setups": lambda lang: plotting.plot_layer_gradient_norms(
+        networks=[("sigmoid", "normal", 0.1), ("relu", "he", None), ("tanh", "normal", 1.0)],
+        lang=lang,
+    ),
+    "cliff-loss": lambda lang: plotting.plot_cliff_loss(lang=lang),
+    "stability-threshold": lambda lang: plotting.plot_article_runs(
+        learning_rates=(0.01, 0.018, 1 / 55, 0.0182), lang=lang
+    ),
+    "intercept-sweep": lambda lang: plotting.plot_intercept_sweep(lang=lang),
+    "feature-scaling": lambda lang: plotting.plot_feature_scaling_contours(lang=lang),
+    "clipping-directions": lambda lang: plotting.plot_clipping_directions(lang=lang),
+    "wall-smoothness": lambda lang: plotting.plot_wall_smoothness(lang=lang),
 }
 
 
