@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import sys
 import textwrap
@@ -221,11 +222,18 @@ def test_a_failed_launch_leaves_no_process_behind():
 )
 def test_a_torchrun_timeout_kills_torchrun_and_its_workers():
     name = f"hang_{uuid.uuid4().hex[:8]}.py"
-    source = "import os, time\nprint(os.getpid(), flush=True)\ntime.sleep(600)\n"
+    # one write per worker, delimited: two workers' lines can arrive interleaved without their
+    # newlines between them ("2538125380" was seen), so the pids are read by their markers
+    source = (
+        "import os, sys, time\n"
+        "sys.stdout.write(f'<{os.getpid()}>')\n"
+        "sys.stdout.flush()\n"
+        "time.sleep(600)\n"
+    )
     command = f"torchrun --standalone --nproc-per-node 2 {name}"
     result = launch.run_launch(source, name, command, timeout=25)
     assert result.returncode is None
-    workers = [int(word) for word in result.stdout.split() if word.isdigit()]
+    workers = [int(pid) for pid in re.findall(r"<(\d+)>", result.stdout)]
     assert len(workers) == 2, (result.stdout, result.stderr)  # both workers had started
     assert not any(alive(pid) for pid in workers)
     assert processes_running(name) == []
