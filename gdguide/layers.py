@@ -49,6 +49,7 @@ from gdguide._validation import (
     positive_int,
     with_shape,
 )
+from gdguide.clipping import _global_l2_norm
 from gdguide.nets import MLP, _activation_derivative
 
 __all__ = [
@@ -1135,8 +1136,11 @@ class LMGradients:
     mean_log_z: float
 
     def global_norm(self) -> float:
-        r"""$\sqrt{\sum_\theta \lVert\partial L/\partial\theta\rVert_2^2}$ over all parameters."""
-        return float(np.sqrt(sum(np.vdot(g, g) for g in self.grads.values())))
+        r"""$\sqrt{\sum_\theta \lVert\partial L/\partial\theta\rVert_2^2}$ over all parameters.
+
+        The same norm as `clip_by_global_norm` (and `nn.utils.clip_grad_norm_`) measures.
+        """
+        return _global_l2_norm(list(self.grads.values()))
 
 
 class TransformerLM:

@@ -20,6 +20,7 @@ from gdguide import (
     LSTMCell,
     ResidualBlock,
     TransformerLM,
+    clip_by_global_norm,
     init_mlp,
     init_transformer_lm,
     softmax_cross_entropy,
@@ -549,7 +550,9 @@ def test_untrained_lm_loss_is_near_log_vocab_size():
     out = lm.loss_and_gradients(tokens, tokens)
     assert out.cross_entropy == pytest.approx(np.log(30), rel=0.01)
     assert out.z_loss == 0.0
-    assert out.global_norm() > 0
+    # the norm clipping measures: the one clip_by_global_norm reports for the same gradients
+    _, clip_norm = clip_by_global_norm(list(out.grads.values()), 1.0)
+    assert out.global_norm() == clip_norm > 0
 
 
 def test_transformer_lm_accepts_its_own_params_and_rejects_a_missing_one():
