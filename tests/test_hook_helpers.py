@@ -379,3 +379,15 @@ def test_code_math_html_and_block_starts_keep_their_line_breaks(source):
 def test_joining_resumes_after_a_code_fence_closes():
     source = "```\n中，\n文\n```\n后来，\n续行。"
     assert join_cjk_line_breaks(source) == "```\n中，\n文\n```\n后来，续行。"
+
+
+def test_fence_after_opens_and_closes_only_on_a_bare_marker_line():
+    from gdguide_site.cjk import fence_after
+
+    assert fence_after("```python", None) == "```"
+    assert fence_after("    ~~~~", None) == "~~~~"
+    assert fence_after("text", None) is None
+    assert fence_after("``` not a close", "```") == "```"
+    assert fence_after("~~~", "```") == "```"  # another character does not close it
+    assert fence_after("````", "```") is None  # a longer marker of the same character does
+    assert fence_after("```", "````") == "````"  # a shorter one does not

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import autocorrect_py as autocorrect
 import pytest
+from gdguide_site.cjk import FENCE, fence_after
 
 ROOT = Path(__file__).resolve().parents[1]
 ZH = ROOT / "docs" / "zh"
@@ -57,7 +58,6 @@ EXEMPT_TERM_LINE = re.compile(r"d2l-zh|花书")
 SECOND_PERSON = re.compile(r"[你您]")
 CJK = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef]")
 
-FENCE = re.compile(r"[ \t]*(?P<fence>`{3,}|~{3,})")
 INLINE_CODE = re.compile(r"(`+)(?:(?!\1).)+?\1")
 INLINE_MATH = re.compile(r"(?<![\\$])\$(?!\$)(?P<tex>[^$\n]+?)(?<![\\\s])\$")
 DISPLAY_MATH_LINE = re.compile(r"\$\$(?P<tex>.+?)\$\$")
@@ -80,12 +80,8 @@ def text_lines(markdown: str) -> list[tuple[str, list[str]]]:
     math: list[str] | None = None  # the lines of an open $$ block
     for line in markdown.split("\n"):
         stripped = line.strip()
-        if fence is not None:
-            if stripped.startswith(fence) and not stripped.strip(fence[0]).strip():
-                fence = None
-            out.append(("", []))
-        elif match := FENCE.match(line):
-            fence = match["fence"]
+        if fence is not None or FENCE.match(line):
+            fence = fence_after(line, fence)
             out.append(("", []))
         elif math is not None:
             math.append(stripped.removesuffix("$$"))

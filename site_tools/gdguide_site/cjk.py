@@ -57,6 +57,19 @@ BLOCK_START = re.compile(
 FENCE = re.compile(r"[ \t]*(?P<fence>`{3,}|~{3,})")
 
 
+def fence_after(line: str, fence: str | None) -> str | None:
+    """The code fence open after `line` (its marker, e.g. "```"), given the one open before it.
+
+    A fence closes on a line of its marker's character, at least as long, and nothing else.
+    """
+    stripped = line.strip()
+    if fence is not None:
+        closing = stripped.startswith(fence) and not stripped.strip(fence[0]).strip()
+        return None if closing else fence
+    match = FENCE.match(line)
+    return match["fence"] if match else None
+
+
 def joins(line: str, following: str) -> bool:
     """Whether the break between `line` and the `following` line of one paragraph is dropped."""
     if line.endswith(("  ", "\\")) or not line.strip():
@@ -85,11 +98,8 @@ def join_cjk_line_breaks(markdown: str) -> str:
         else:
             out.append(line)
         join_next = False
-        if fence is not None:
-            closing = stripped.startswith(fence) and not stripped.strip(fence[0]).strip()
-            fence = None if closing else fence
-        elif match := FENCE.match(line):
-            fence = match["fence"]
+        if fence is not None or FENCE.match(line):
+            fence = fence_after(line, fence)
         elif in_math:
             in_math = not stripped.endswith("$$")
         elif stripped.startswith("$$"):
